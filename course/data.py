@@ -1,0 +1,32 @@
+"""Small synthetic data sets for the notebooks (deterministic, made on the spot)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def two_scale_regression(m: int = 200, seed: int = 0):
+    """Two features on very different scales and a linear target.
+
+    Returns ``X`` (2, m) - a size in square metres (hundreds) and a number of rooms
+    (a few units) - and ``y`` (m,), a price that depends on both.
+    """
+    rng = np.random.default_rng(seed)
+    area = rng.normal(120.0, 35.0, m)
+    rooms = np.clip(np.round(area / 30 + rng.normal(0, 0.8, m)), 1, None)
+    X = np.stack([area, rooms])
+    y = 2.0 * (area - 120.0) / 35.0 + 1.0 * (rooms - 4.0) + rng.normal(0, 0.3, m)
+    return X, y - y.mean()
+
+
+def preactivations(n: int = 4, m: int = 256, seed: int = 0, low_variance_unit: bool = True):
+    """Pre-activations ``Z`` (n, m) of one layer: units with different means and spreads.
+
+    With ``low_variance_unit`` the last unit barely varies (std 0.003), to show epsilon at work.
+    """
+    rng = np.random.default_rng(seed)
+    means = np.linspace(-3.0, 4.0, n)[:, None]
+    stds = np.geomspace(0.5, 3.0, n)[:, None]
+    Z = means + stds * rng.standard_normal((n, m))
+    if low_variance_unit:
+        Z[-1] = 0.7 + 0.003 * rng.standard_normal(m)
+    return Z

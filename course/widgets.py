@@ -1,0 +1,95 @@
+"""Thin ipywidgets wrappers: a figure that redraws in place when its controls move.
+
+A :class:`Panel` owns a matplotlib figure (no pyplot, so nothing is displayed twice), an
+``ipywidgets.Image`` that shows it, and the controls. When a control moves, the panel
+calls its ``draw(values)`` function, which updates the existing artists (``set_data``,
+``set_offsets``...), renders the figure to PNG with Agg and swaps the image's bytes: the
+page keeps its layout, so nothing flickers. ``draw`` functions live with the plots and
+are plain functions of the control values, testable without a browser.
+"""
+from __future__ import annotations
+
+import io
+import time
+from typing import Callable
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+SLIDER_LAYOUT = widgets.Layout(width="340px")
+SLIDER_STYLE = {"description_width": "90px"}
+
+
+def figure(width: float = 9.0, height: float = 3.4, ncols: int = 2, dpi: int = 80) -> tuple[Figure, list]:
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+    return fig, axes
+
+
+def render_png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.canvas.print_png(buf)
+    return buf.getvalue()
+
+
+def slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f") -> widgets.FloatSlider:
+    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                               readout_format=fmt, continuous_update=True, layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
+
+
+def log_slider(description: str, value: float, lo_exp: float, hi_exp: float) -> widgets.FloatLogSlider:
+    return widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=0.05, description=description,
+                                  readout_format=".1e", continuous_update=True, layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
+
+
+def gamma_beta_epsilon(gamma=(1.0, 0.1, 3.0), beta=(0.0, -3.0, 3.0), epsilon=(1e-5, -8, 0)) -> dict:
+    """The three sliders every notebook has: gamma, beta and epsilon (log scale)."""
+    return {"gamma": slider("gamma \u03b3", gamma[0], gamma[1], gamma[2], 0.05),
+            "beta": slider("beta \u03b2", beta[0], beta[1], beta[2], 0.05),
+            "epsilon": log_slider("epsilon \u03b5", epsilon[0], epsilon[1], epsilon[2])}
+
+
+class Panel:
+    """Controls + a figure that ``draw(values) -> status text`` updates in place."""
+
+    def __init__(self, fig: Figure, draw: Callable[[dict], str | None], controls: dict, title: str = ""):
+        self.fig, self.draw, self.controls = fig, draw, controls
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{fig.get_figwidth() * fig.dpi:.0f}px"))
+        self.status = widgets.HTML()
+        self.last_redraw_seconds = 0.0
+        for control in controls.values():
+            control.observe(self._on_change, names="value")
+        header = [widgets.HTML(f"<b>{title}</b>")] if title else []
+        rows = [widgets.HBox(list(controls.values())[i:i + 2]) for i in range(0, len(controls), 2)]
+        self.widget = widgets.VBox([*header, *rows, self.image, self.status])
+        self.redraw()
+
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self) -> None:
+        start = time.perf_counter()
+        text = self.draw(self.values())
+        self.image.value = render_png(self.fig)
+        self.status.value = text or ""
+        self.last_redraw_seconds = time.perf_counter() - start
+
+    def set(self, **values) -> None:
+        """Move controls as a learner would (each move redraws), e.g. in tests and benchmarks."""
+        for name, value in values.items():
+            self.controls[name].value = value
+
+    def _on_change(self, _change) -> None:
+        self.redraw()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def needs(message: str) -> widgets.HTML:
+    """Stands in for a panel whose notebook functions are not written yet."""
+    return widgets.HTML(f'<div style="padding:8px;border-left:4px solid #e0a800;background:#fff8e1">{message}</div>')

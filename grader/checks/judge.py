@@ -1,0 +1,263 @@
+"""Judge what a student's function returned: the *judging* half of a check.
+
+Everything here works on plain values (``wire.py``) in the trusted process. The judge
+compares the student's output with the expected one and, when they differ, with the
+outputs of known mistakes, so that the message names the mistake ("unbiased variance",
+"epsilon outside the square root"...). It holds no reference solution: expected outputs
+come from a fixture (visible checks) or from the grader (hidden checks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .specs import FunctionSpec
+from .wire import Opaque, Scalar
+
+RTOL = 1e-6
+ATOL = 1e-9  # scaled by the size of the expected values
+
+
+@dataclass
+class ProbeVerdict:
+    probe: str
+    status: str  # "pass", "fail" or "error"
+    message: str
+    max_diff: float = 0.0
+
+
+@dataclass
+class FunctionVerdict:
+    function: str
+    status: str  # "pass", "fail", "error" or "missing"
+    message: str
+    probes: list[ProbeVerdict] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+# --- comparing plain values ------------------------------------------------------------
+
+class Mismatch(Exception):
+    """A difference between two plain values, described for a learner."""
+
+
+def _describe(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, Scalar):
+        return f"a {value.type_name} ({value.value!r})" if value.type_name != "NoneType" else "None"
+    if isinstance(value, Opaque):
+        return f"a {value.type_name}"
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(value)}"
+    return type(value).__name__
+
+
+def shape_hint(label: str, got: tuple, want: tuple, input_shape: tuple | None) -> str:
+    base = f"{label} has shape {got} but should have shape {want}"
+    if input_shape is not None and len(input_shape) == 2 and len(want) == 2 and want[1] == 1:
+        n, m = input_shape
+        if got in ((1, m), (m,)) and m != n:
+            return (f"{base}: the statistics were taken over axis 0 (across units) instead of "
+                    f"axis 1 (across the m examples). Examples are the columns: use axis=1, keepdims=True.")
+        if got == (n,):
+            return f"{base}: the unit axis was dropped. Use keepdims=True so that it stays a column ({n}, 1)."
+        if got == ():
+            return f"{base}: the statistic was taken over every entry at once. Take it per unit with axis=1."
+    if len(got) == 2 and got == want[::-1]:
+        return f"{base}: it is transposed. Examples are the columns."
+    return base + "."
+
+
+def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> float:
+    """Raise :class:`Mismatch` if ``got`` differs from ``want``; return the max abs difference."""
+    if isinstance(want, tuple):
+        if not isinstance(got, tuple) or len(got) != len(want):
+            names = ", ".join(spec.outputs)
+            raise Mismatch(f"{spec.name} should return a tuple ({names}); it returned {_describe(got)}.")
+        return max((compare(g, w, n, spec, input_shape) for g, w, n in zip(got, want, spec.outputs)), default=0.0)
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            raise Mismatch(f"{label} should be a dict; it is {_describe(got)}.")
+        keys = [k for k in (spec.cache_keys or tuple(want)) if k in want]
+        missing = [k for k in keys if k not in got]
+        if missing:
+            raise Mismatch(f"{label} is missing the key(s) {missing}; the backward pass needs {list(keys)}.")
+        return max((compare(got[k], want[k], f'{label}["{k}"]', spec, input_shape) for k in keys), default=0.0)
+    if isinstance(want, np.ndarray):
+        return _compare_array(got, want, label, spec, input_shape)
+    if isinstance(want, Scalar):
+        return _compare_scalar(got, want, label)
+    raise Mismatch(f"{label}: cannot compare {_describe(got)}")
+
+
+def _compare_scalar(got, want: Scalar, label: str) -> float:
+    if isinstance(got, np.ndarray) and got.shape == ():
+        got = Scalar(got.item(), str(got.dtype))
+    if not isinstance(got, Scalar) or isinstance(got.value, (str, type(None))):
+        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {_describe(got)}.")
+    if isinstance(want.value, (int, float)) and not isinstance(want.value, bool):
+        g, w = complex(got.value), complex(want.value)
+        if np.isnan(g) and np.isnan(w):
+            return 0.0
+        if not np.isclose(g, w, rtol=RTOL, atol=ATOL * max(1.0, abs(w))):
+            raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
+        return float(abs(g - w)) if np.isfinite(w) else 0.0
+    if got.value != want.value:
+        raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
+    return 0.0
+
+
+def _compare_array(got, want: np.ndarray, label: str, spec: FunctionSpec, input_shape) -> float:
+    if not isinstance(got, np.ndarray):
+        raise Mismatch(f"{label} should be a NumPy array of shape {want.shape}; it is {_describe(got)}.")
+    if got.shape != want.shape:
+        raise Mismatch(shape_hint(label, got.shape, want.shape, input_shape))
+    if spec.float_outputs and want.dtype == np.float64 and got.dtype != np.float64:
+        raise Mismatch(f"{label} has dtype {got.dtype} but should be float64"
+                       + (" (integer division or an int array somewhere?)." if got.dtype.kind in "iub" else "."))
+    if got.size == 0:
+        return 0.0
+    g, w = got.astype(np.complex128) if got.dtype.kind == "c" else got.astype(np.float64), want
+    nan_g, nan_w = np.isnan(g), np.isnan(w)
+    if (nan_g & ~nan_w).any():
+        idx = tuple(int(i) for i in np.argwhere(nan_g & ~nan_w)[0])
+        raise Mismatch(f"{label} contains nan (first at index {idx}) where the answer is {w[idx]!r}.")
+    if (~np.isfinite(g) & np.isfinite(w)).any():
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g) & np.isfinite(w))[0])
+        raise Mismatch(f"{label} contains {g[idx]!r} (first at index {idx}) where the answer is {w[idx]!r}: an overflow or a division by zero.")
+    finite = np.isfinite(w)
+    if (~finite).any() and not np.array_equal(g[~finite], w[~finite], equal_nan=True):
+        raise Mismatch(f"{label} differs from the answer where the answer is not finite.")
+    if not finite.any():
+        return 0.0
+    diff = np.abs(g[finite] - w[finite])
+    scale = max(1.0, float(np.max(np.abs(w[finite]))))
+    ok = diff <= ATOL * scale + RTOL * np.abs(w[finite])
+    if not ok.all():
+        flat = np.flatnonzero(finite)[int(np.argmax(diff - RTOL * np.abs(w[finite])))]
+        idx = tuple(int(i) for i in np.unravel_index(flat, w.shape))
+        raise Mismatch(f"{label} differs from the answer: at index {idx} it is {g[idx]!r} but should be "
+                       f"{w[idx]!r} (max abs difference {float(diff.max()):.3g}).")
+    return float(diff.max())
+
+
+def matches(got, want, spec: FunctionSpec) -> bool:
+    try:
+        compare(got, want, "", spec)
+    except Mismatch:
+        return False
+    return True
+
+
+def _equal_plain(a, b) -> bool:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(_equal_plain(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal_plain(a[k], b[k]) for k in a)
+    return a == b
+
+
+# --- judging ---------------------------------------------------------------------------
+
+def _input_shape(args) -> tuple | None:
+    for a in args:
+        if isinstance(a, np.ndarray):
+            return a.shape
+    return None
+
+
+def closeness(max_diff: float) -> str:
+    return "exact" if max_diff == 0 else f"close (max difference {max_diff:.1e})"
+
+
+def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expected, mistakes) -> ProbeVerdict:
+    """Judge one call of ``spec.name`` on one probe.
+
+    ``record`` is what ``runner.call_probe`` returned (plain values); ``expected`` the right
+    output; ``mistakes`` a list of ``(message, output)`` for known wrong implementations.
+    """
+    where = f"On {probe}: "
+    status = record.get("status")
+    if status == "not_implemented":
+        return ProbeVerdict(probe, "fail", f"{spec.name} is not implemented yet: replace "
+                            "`raise NotImplementedError()` with your code.")
+    if status != "ok":
+        err = record.get("error") or {}
+        text = f"{where}{spec.name} raised {err.get('type', 'an error')}: {err.get('message', '')}"
+        if err.get("traceback"):
+            text += "\n" + err["traceback"]
+        return ProbeVerdict(probe, "error", text)
+
+    got = record.get("output")
+    want = expected if spec.returns_tuple else (expected,)
+    have = got if spec.returns_tuple else (got,)
+    shape = _input_shape(args)
+    try:
+        if spec.judge is not None:
+            max_diff = spec.judge(spec, args, kwargs, got, expected)
+        else:
+            max_diff = compare(have, want, spec.outputs[0], spec, shape)
+        problem = None
+    except Mismatch as exc:
+        problem = str(exc)
+        max_diff = float("nan")
+    if problem is not None:
+        for message, wrong in mistakes:
+            wrong_t = wrong if spec.returns_tuple else (wrong,)
+            if matches(have, wrong_t, spec):
+                return ProbeVerdict(probe, "fail", f"{where}{message}\n  ({problem})")
+        return ProbeVerdict(probe, "fail", where + problem)
+
+    after = record.get("inputs_after")
+    if after is not None and not _equal_plain(after, (tuple(args), dict(kwargs))):
+        changed = _changed_args(spec, args, kwargs, after)
+        return ProbeVerdict(probe, "fail", f"{where}{spec.name} modified its input {changed} in place. "
+                            "Never change an argument: compute new arrays (`X - mu` makes a new array; "
+                            "`X -= mu` overwrites X).")
+    # Keeping a reference to an input in a cache (cache["Z"] = Z) is fine; returning one is not.
+    cache_paths = tuple(f"[{i}]" for i, o in enumerate(spec.outputs) if o == "cache" and spec.returns_tuple)
+    aliases = [a for a in record.get("aliases") or [] if not a.startswith(cache_paths or ("\0",))]
+    if aliases:
+        return ProbeVerdict(probe, "fail", f"{where}{spec.name} returned an array that shares memory with "
+                            f"an input ({', '.join(aliases)}). Return a fresh array, e.g. with .copy().")
+    return ProbeVerdict(probe, "pass", closeness(max_diff), max_diff)
+
+
+def _changed_args(spec: FunctionSpec, args, kwargs, after) -> str:
+    try:
+        a_args, a_kwargs = after
+        for i, (before, now) in enumerate(zip(args, a_args)):
+            if not _equal_plain(before, now):
+                return spec.args[i] if i < len(spec.args) else f"#{i + 1}"
+        for k in kwargs:
+            if not _equal_plain(kwargs[k], a_kwargs.get(k)):
+                return k
+    except (TypeError, ValueError, AttributeError):
+        pass
+    return "(an argument)"
+
+
+def summarize(spec: FunctionSpec, verdicts: list[ProbeVerdict]) -> FunctionVerdict:
+    failing = [v for v in verdicts if v.status != "pass"]
+    if not failing:
+        worst = max((v.max_diff for v in verdicts), default=0.0)
+        return FunctionVerdict(spec.name, "pass", f"all {len(verdicts)} checks pass: {closeness(worst)}", verdicts)
+    first = failing[0]
+    status = "error" if first.status == "error" else "fail"
+    more = f" ({len(failing)} of {len(verdicts)} checks fail)" if len(verdicts) > 1 else ""
+    return FunctionVerdict(spec.name, status, first.message + more, verdicts)
+
+
+def missing(spec: FunctionSpec, why: str) -> FunctionVerdict:
+    return FunctionVerdict(spec.name, "missing", why)

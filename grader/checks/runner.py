@@ -1,0 +1,153 @@
+"""Call a student's function on probes and record what happened, as plain values.
+
+This is the *calling* half of a check; the *judging* half is ``judge.py``. In a notebook the
+function is called directly (``call_probe``); when grading, this file runs as a script in a
+separate (sandboxed) process, executes the student's answer cells, calls the function and
+writes plain results (JSON + .npz, never pickle) for the trusted grader to judge.
+
+Only the standard library, NumPy and ``wire.py`` are used, so the two files can be copied
+alone into a sandbox.
+"""
+from __future__ import annotations
+
+import json
+import linecache
+import sys
+import traceback
+import warnings
+
+import numpy as np
+
+try:  # inside the package
+    from . import wire
+except ImportError:  # copied alone into a sandbox
+    import wire  # type: ignore[no-redef]
+
+PRELUDE = "import math\nimport numpy as np\n"
+ANSWER_FILE = "<answer cell {}>"
+
+
+def _student_traceback(exc: BaseException) -> str:
+    """The traceback lines that point into the student's own cells, then the error."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<answer")]
+    lines = [f'  {f.filename}, line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}' for f in frames[-5:]]
+    return "\n".join(lines)
+
+
+def describe_error(exc: BaseException) -> dict:
+    message = str(exc)
+    if len(message) > 500:
+        message = message[:500] + "..."
+    return {"type": type(exc).__name__, "message": message, "traceback": _student_traceback(exc)}
+
+
+def _shares_memory(output, inputs) -> list[str]:
+    """Paths of output arrays that share memory with an input array."""
+    found = []
+
+    def arrays(value, path):
+        if isinstance(value, np.ndarray):
+            yield path, value
+        elif isinstance(value, (tuple, list)):
+            for i, v in enumerate(value):
+                yield from arrays(v, f"{path}[{i}]")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from arrays(v, f"{path}[{k!r}]")
+
+    ins = [a for _, a in arrays(inputs, "")]
+    for path, out in arrays(output, ""):
+        if any(np.shares_memory(out, a) for a in ins):
+            found.append(path)
+    return found
+
+
+def call_probe(fn, args, kwargs) -> dict:
+    """Call ``fn(*args, **kwargs)`` on copies of the plain ``args``; return a plain record.
+
+    The record has ``status`` ("ok", "not_implemented" or "raised"), ``output`` (plain),
+    ``inputs_after`` (the arguments after the call, to detect mutation), ``aliases``
+    (outputs that share memory with an input), ``error`` and ``warnings``.
+    """
+    call_args = wire.unplain(tuple(args))
+    call_kwargs = wire.unplain(dict(kwargs))
+    record = {"status": "ok", "output": None, "aliases": [], "error": None, "warnings": []}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn(*call_args, **call_kwargs)
+        except NotImplementedError as exc:
+            record["status"] = "not_implemented"
+            record["error"] = describe_error(exc)
+        except RecursionError as exc:
+            record["status"] = "raised"
+            record["error"] = describe_error(exc)
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, even SystemExit
+            record["status"] = "raised"
+            record["error"] = describe_error(exc)
+        else:
+            record["output"] = wire.to_plain(out)
+            record["aliases"] = _shares_memory(out, (call_args, call_kwargs))
+    record["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})[:5]
+    record["inputs_after"] = wire.to_plain((call_args, call_kwargs))
+    return record
+
+
+def exec_cell(code: str, label: str, namespace: dict) -> dict | None:
+    """Execute one answer cell in ``namespace``; return an error description or None."""
+    filename = ANSWER_FILE.format(label)
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    try:
+        exec(compile(code, filename, "exec"), namespace)  # noqa: S102 - this is the point
+    except BaseException as exc:  # noqa: BLE001
+        return describe_error(exc)
+    return None
+
+
+def run_job(job: dict, arrays: dict) -> tuple[dict, dict]:
+    """Run one grading job: execute cells, call the function on each probe.
+
+    ``job`` = {"cells": [{"label", "code"}], "function": name, "probes": [{"args", "kwargs"}]}
+    (args/kwargs encoded with ``wire.encode``). Returns the encoded result and its arrays.
+    """
+    namespace: dict = {"__name__": "__student__"}
+    exec(PRELUDE, namespace)  # noqa: S102
+    result: dict = {"cell_errors": [], "function_found": False, "calls": []}
+    for cell in job["cells"]:
+        err = exec_cell(cell["code"], cell["label"], namespace)
+        if err:
+            result["cell_errors"].append({"label": cell["label"], **err})
+    fn = namespace.get(job["function"])
+    out_arrays: dict = {}
+    if not callable(fn):
+        return result, out_arrays
+    result["function_found"] = True
+    for i, probe in enumerate(job["probes"]):
+        args = wire.decode(probe["args"], arrays)
+        kwargs = wire.decode(probe["kwargs"], arrays)
+        record = call_probe(fn, args, kwargs)
+        record["output"] = wire.encode(record["output"], out_arrays, f"p{i}o")
+        record["inputs_after"] = wire.encode(record["inputs_after"], out_arrays, f"p{i}i")
+        result["calls"].append(record)
+    return result, out_arrays
+
+
+def main(job_dir: str) -> int:
+    """Script entry: ``python runner.py JOB_DIR`` reads job.json/job.npz, writes result.*."""
+    import os
+
+    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
+        job = json.load(fh)
+    with np.load(os.path.join(job_dir, "job.npz"), allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    result, out_arrays = run_job(job, arrays)
+    # Write the arrays first and the JSON last: the JSON's presence means "complete".
+    np.savez(os.path.join(job_dir, "result.npz"), **out_arrays)
+    with open(os.path.join(job_dir, "result.json.tmp"), "w", encoding="utf-8") as fh:
+        json.dump(result, fh, allow_nan=True)
+    os.replace(os.path.join(job_dir, "result.json.tmp"), os.path.join(job_dir, "result.json"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,25 @@
+"""The grader's command line (COURSE_SPEC.md, "Grader command line")."""
+from __future__ import annotations
+
+import argparse
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Release, check and grade the course notebooks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("release", help="regenerate notebooks/ (student versions) and the visible-check fixtures "
+                                   "from the instructor sources")
+    p_check = sub.add_parser("check", help="run the visible checks on your notebook")
+    p_check.add_argument("notebook", help="path of a course notebook (.ipynb)")
+    args = parser.parse_args(argv)
+    if args.command == "release":
+        from .release import release
+
+        changed = release()
+        print("\n".join(f"wrote {p}" for p in changed) or "notebooks/ and fixtures are up to date")
+        return 0
+    if args.command == "check":
+        from .selfcheck import run
+
+        return run(args.notebook)
+    return 2

@@ -1,0 +1,31 @@
+"""Grade the answers of one notebook: run each graded function in the sandbox, judge it."""
+from __future__ import annotations
+
+from .checks.evaluate import ProbeCase, evaluate
+from .checks.judge import FunctionVerdict
+from .checks.specs import SPECS
+from .notebook import Answers, cells_for
+from .sandbox import Limits, run_job
+
+
+def grade_function(answers: Answers, name: str, cases: list[ProbeCase], limits: Limits | None = None) -> FunctionVerdict:
+    """Verdict for one graded function: pass, fail, error, timeout, crash or missing."""
+    spec = SPECS[name]
+    cells = cells_for(answers, name)
+    if cells is None:
+        absent = [n for n in (*spec.depends_on, name) if n not in answers.code]
+        return FunctionVerdict(name, "missing", f"no answer cell for {', '.join(absent)} was found. Keep the cell "
+                               f"that defines `{spec.signature}` (if you deleted it, take it again from a fresh copy "
+                               "of the notebook).")
+    job = run_job(cells, name, [(c.args, c.kwargs) for c in cases], limits)
+    if job.status != "ok":
+        return FunctionVerdict(name, job.status, f"{spec.name}: {job.message}")
+    if not job.function_found:
+        errs = [e for e in job.cell_errors if e["label"] == name] or job.cell_errors
+        if errs:
+            e = errs[0]
+            tb = f"\n{e['traceback']}" if e.get("traceback") else ""
+            return FunctionVerdict(name, "error", f"the answer cell of {name} raised {e['type']}: {e['message']}{tb}")
+        return FunctionVerdict(name, "missing", f"the answer cell runs but defines no function named {name!r}. "
+                               f"The graded function must be `{spec.signature}`.")
+    return evaluate(spec, cases, job.records)

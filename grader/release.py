@@ -1,0 +1,129 @@
+"""``python -m grader release``: instructor sources -> student notebooks + visible fixtures.
+
+For each ``grader/source/NN_topic.py`` (jupytext py:percent with nbgrader cell metadata):
+1. read it as a notebook and give every cell a stable id;
+2. run nbgrader's generate_assignment on it (solutions replaced by
+   ``raise NotImplementedError()``, hidden tests removed, graded cells locked, checksums);
+3. strip outputs and execution counts and write ``notebooks/NN_topic.ipynb``;
+4. compute the visible checks' expected outputs (and the outputs of known mistakes) from
+   the reference solutions and write ``grader/checks/fixtures/NN_topic.json``.
+
+Files are written only when their content changes, so a second run changes nothing.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import tempfile
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config
+
+from .checks import wire
+from .checks.evaluate import FIXTURES
+from .checks.specs import functions_of
+from .sourcefiles import all_sources, nbgrader_meta, read_source
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def source_notebook(path: Path) -> nbformat.NotebookNode:
+    """The instructor source as an nbformat notebook with stable cell ids and metadata."""
+    nb = read_source(path)
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    seen: set[str] = set()
+    for i, cell in enumerate(nb.cells):
+        gid = nbgrader_meta(cell).get("grade_id")
+        cid = gid if gid and gid not in seen else f"cell-{i:02d}"
+        seen.add(cid)
+        cell["id"] = cid
+        cell.metadata.pop("lines_to_next_cell", None)
+    nbformat.validate(nb)
+    return nb
+
+
+def _alembic_head() -> str:
+    """What ``alembic heads`` prints first, computed in this process."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import _temp_alembic_ini
+
+    with _temp_alembic_ini("sqlite://") as ini:
+        return ScriptDirectory.from_config(AlembicConfig(ini)).get_current_head()
+
+
+def _prepare_nbgrader() -> None:
+    """nbgrader runs the ``alembic`` command each time it opens a gradebook (seconds each);
+    give it the same answer computed once, in process."""
+    import nbgrader.api
+
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(_alembic_head)
+
+
+def generate_student(path: Path) -> str:
+    """The student notebook's text, made by nbgrader's generate_assignment."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    name = path.stem
+    _prepare_nbgrader()
+    with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
+        src = Path(tmp) / "source" / name
+        src.mkdir(parents=True)
+        nbformat.write(source_notebook(path), src / f"{name}.ipynb")
+        config = Config()
+        config.CourseDirectory.root = tmp
+        config.CourseDirectory.assignment_id = name
+        config.CourseDirectory.db_url = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
+        coursedir = CourseDirectory(config=config)
+        converter = GenerateAssignment(coursedir=coursedir, config=config)
+        converter.log.setLevel(logging.ERROR)
+        converter.start()
+        student = nbformat.read(Path(tmp) / "release" / name / f"{name}.ipynb", as_version=4)
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    student.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    return nbformat.writes(student) + "\n"
+
+
+def fixture_text(notebook: str) -> str:
+    """The visible probes of a notebook with expected and mistaken outputs, as JSON text."""
+    from .hidden import visible_cases
+
+    functions = {}
+    for spec in functions_of(notebook):
+        functions[spec.name] = [
+            {"probe": c.name, "args": [wire.to_json_tree(a) for a in c.args],
+             "kwargs": {k: wire.to_json_tree(v) for k, v in c.kwargs.items()},
+             "expected": wire.to_json_tree(c.expected),
+             "mistakes": [{"message": m, "output": wire.to_json_tree(o)} for m, o in c.mistakes]}
+            for c in visible_cases(spec.name)
+        ]
+    return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release", "functions": functions})
+
+
+def planned(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> dict[Path, str]:
+    """Every file the release writes, with its content."""
+    files = {}
+    for path in all_sources():
+        files[out_dir / f"{path.stem}.ipynb"] = generate_student(path)
+        if functions_of(path.stem):
+            files[fixtures_dir / f"{path.stem}.json"] = fixture_text(path.stem)
+    return files
+
+
+def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> list[Path]:
+    """Write what changed; return the paths written."""
+    written = []
+    for path, text in planned(out_dir, fixtures_dir).items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written

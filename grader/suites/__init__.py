@@ -1,0 +1,93 @@
+"""Probes and known mistakes for every graded function (instructor side only).
+
+A *suite* names the inputs a function is called on (visible probes, stored with their
+expected outputs in the student-safe fixtures, and hidden probes drawn afresh from a
+seeded generator at grading time) and the common wrong implementations whose outputs let
+the judge name a learner's mistake.
+"""
+from __future__ import annotations
+
+import warnings
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..checks import wire
+from ..checks.evaluate import ProbeCase
+from ..checks.specs import SPECS
+
+
+@dataclass
+class Probe:
+    name: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Mistake:
+    message: str
+    fn: Callable
+
+
+@dataclass
+class Suite:
+    function: str
+    visible: list[Probe]
+    hidden: Callable[[np.random.Generator], list[Probe]]
+    mistakes: list[Mistake]
+
+
+def _run_quietly(fn, probe: Probe):
+    """Call a reference or mistake on copies of the probe's inputs; plain output or None."""
+    args, kwargs = wire.unplain(wire.to_plain(probe.args)), wire.unplain(wire.to_plain(probe.kwargs))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return wire.to_plain(fn(*args, **kwargs))
+        except Exception:  # noqa: BLE001 - a mistake may well fail on a degenerate probe
+            return None
+
+
+def cases(suite: Suite, probes: list[Probe], reference: Callable) -> list[ProbeCase]:
+    """Probe cases with the expected output and the distinguishable mistakes' outputs."""
+    from ..checks.judge import matches
+
+    spec = SPECS[suite.function]
+    out = []
+    for probe in probes:
+        expected = _run_quietly(reference, probe)
+        if expected is None:
+            raise RuntimeError(f"the reference {suite.function} failed on probe {probe.name!r}")
+        wrongs = []
+        for m in suite.mistakes:
+            wrong = _run_quietly(m.fn, probe)
+            if wrong is not None and not _matches(spec, wrong, expected, matches):
+                wrongs.append((m.message, wrong))
+        out.append(ProbeCase(probe.name, wire.to_plain(probe.args), wire.to_plain(probe.kwargs), expected, wrongs))
+    return out
+
+
+def _matches(spec, got, want, matches) -> bool:
+    if spec.returns_tuple:
+        return matches(got, want, spec)
+    return matches((got,), (want,), spec)
+
+
+def hidden_rng(function: str) -> np.random.Generator:
+    """The same hidden probes every time for a function: grading is deterministic."""
+    return np.random.default_rng(zlib.crc32(function.encode()))
+
+
+def all_suites() -> dict[str, Suite]:
+    """Every ``SUITES`` list of the modules in this package (one module per notebook)."""
+    import importlib
+    import pkgutil
+
+    suites: dict[str, Suite] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        for s in importlib.import_module(f"{__name__}.{info.name}").SUITES:
+            suites[s.function] = s
+    return suites

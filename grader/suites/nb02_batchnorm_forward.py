@@ -1,0 +1,85 @@
+"""Probes and known mistakes for notebook 02: batchnorm_forward."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import Mistake, Probe, Suite
+
+
+def _cache(Z, Z_norm, mu, sigma2, gamma, beta, epsilon):
+    return {"Z": Z, "Z_norm": Z_norm, "mu": mu, "sigma2": sigma2, "gamma": gamma, "beta": beta, "epsilon": epsilon}
+
+
+def _forward(Z, gamma, beta, epsilon, *, ddof=0, axis=1, eps_outside=False, swap=False, no_affine=False,
+             affine_first=False, cache_std=False, cache_tilde=False):
+    """A configurable batch-norm forward pass that makes one mistake at a time."""
+    if affine_first:
+        Z = gamma * Z + beta
+    mu = Z.mean(axis=axis, keepdims=True)
+    sigma2 = Z.var(axis=axis, ddof=ddof, keepdims=True)
+    denom = np.sqrt(sigma2) + epsilon if eps_outside else np.sqrt(sigma2 + epsilon)
+    Z_norm = (Z - mu) / denom
+    if no_affine or affine_first:
+        Z_tilde = Z_norm
+    elif swap:
+        Z_tilde = beta * Z_norm + gamma
+    else:
+        Z_tilde = gamma * Z_norm + beta
+    cache = _cache(Z, Z_tilde if cache_tilde else Z_norm, mu, np.sqrt(sigma2) if cache_std else sigma2,
+                   gamma, beta, epsilon)
+    return Z_tilde, cache
+
+
+def _mistake(**how):
+    return lambda Z, gamma, beta, epsilon=1e-5: _forward(Z, gamma, beta, epsilon, **how)
+
+
+def _layer(rng, n, m):
+    Z = rng.uniform(-3, 3, (n, 1)) + rng.uniform(0.2, 4, (n, 1)) * rng.standard_normal((n, m))
+    return Z, rng.uniform(0.5, 2.5, (n, 1)), rng.normal(0, 1, (n, 1))
+
+
+_r = np.random.default_rng(202)
+_Z, _g, _b = _layer(_r, 4, 6)
+_Z2, _g2, _b2 = _layer(_r, 3, 8)
+_Zc, _gc, _bc = _layer(_r, 3, 5)
+_Zc[1] = -2.0
+_Zt = np.array([[1.0, 1.002, 0.998, 1.001], [-4.0, 2.0, 0.5, 3.0]])
+_mu2 = _Z2.mean(1, keepdims=True)
+_var2 = _Z2.var(1, keepdims=True)
+
+BATCHNORM_FORWARD = Suite(
+    "batchnorm_forward",
+    visible=[
+        Probe("4 units x 6 examples", (_Z, _g, _b)),
+        Probe("gamma = sqrt(sigma2 + eps), beta = mu (recovers Z)", (_Z2, np.sqrt(_var2 + 1e-5), _mu2)),
+        Probe("one example (m = 1)", (_Z[:, :1], _g, _b)),
+        Probe("unit 1 constant", (_Zc, _gc, _bc)),
+        Probe("a low-variance unit with epsilon = 0.1", (_Zt, np.ones((2, 1)), np.zeros((2, 1))), {"epsilon": 0.1}),
+        Probe("2 units x 9 examples, epsilon = 1e-3", _layer(_r, 2, 9), {"epsilon": 1e-3}),
+    ],
+    hidden=lambda rng: [
+        Probe(f"hidden probe {i + 1} ({n} units x {m} examples, epsilon={eps})", _layer(rng, n, m), {"epsilon": eps})
+        for i, (n, m, eps) in enumerate([(5, 3, 1e-5), (1, 10, 1e-2), (6, 1, 1e-5), (3, 16, 0.5), (7, 7, 1e-8)])
+    ],
+    mistakes=[
+        Mistake("sigma2 is the unbiased variance (dividing by m - 1). Batch norm uses the population variance "
+                "over the mini-batch (dividing by m; np.var's default).", _mistake(ddof=1)),
+        Mistake("epsilon is outside the square root: Z_norm = (Z - mu) / np.sqrt(sigma2 + epsilon).",
+                _mistake(eps_outside=True)),
+        Mistake("The statistics were taken over axis 0 (across units) instead of axis 1 (across the m examples "
+                "of the mini-batch). Use axis=1, keepdims=True.", _mistake(axis=0)),
+        Mistake("gamma and beta are swapped: gamma scales and beta shifts, Z_tilde = gamma * Z_norm + beta.",
+                _mistake(swap=True)),
+        Mistake("Z_tilde is Z_norm: the scale and shift are missing, Z_tilde = gamma * Z_norm + beta.",
+                _mistake(no_affine=True)),
+        Mistake("gamma and beta were applied before normalizing, so normalization undid them. Normalize first, "
+                "then scale and shift.", _mistake(affine_first=True)),
+        Mistake('cache["sigma2"] holds the standard deviation; store the variance, the backward pass needs it.',
+                _mistake(cache_std=True)),
+        Mistake('cache["Z_norm"] holds Z_tilde; store the normalized Z before the scale and shift.',
+                _mistake(cache_tilde=True)),
+    ],
+)
+
+SUITES = [BATCHNORM_FORWARD]
