@@ -80,6 +80,8 @@ def shape_hint(label: str, got: tuple, want: tuple, input_shape: tuple | None) -
 def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> float:
     """Raise :class:`Mismatch` if ``got`` differs from ``want``; return the max abs difference."""
     if isinstance(want, tuple):
+        if isinstance(got, list):  # a list unpacks like a tuple: accept it
+            got = tuple(got)
         if not isinstance(got, tuple) or len(got) != len(want):
             names = ", ".join(spec.outputs)
             raise Mismatch(f"{spec.name} should return a tuple ({names}); it returned {_describe(got)}.")
@@ -116,6 +118,10 @@ def _compare_scalar(got, want: Scalar, label: str) -> float:
     return 0.0
 
 
+def _num(x) -> str:
+    return f"{complex(x):.6g}" if np.iscomplexobj(x) else f"{float(x):.6g}"
+
+
 def _compare_array(got, want: np.ndarray, label: str, spec: FunctionSpec, input_shape) -> float:
     if not isinstance(got, np.ndarray):
         raise Mismatch(f"{label} should be a NumPy array of shape {want.shape}; it is {_describe(got)}.")
@@ -130,10 +136,11 @@ def _compare_array(got, want: np.ndarray, label: str, spec: FunctionSpec, input_
     nan_g, nan_w = np.isnan(g), np.isnan(w)
     if (nan_g & ~nan_w).any():
         idx = tuple(int(i) for i in np.argwhere(nan_g & ~nan_w)[0])
-        raise Mismatch(f"{label} contains nan (first at index {idx}) where the answer is {w[idx]!r}.")
+        raise Mismatch(f"{label} contains nan (first at index {idx}) where the answer is {_num(w[idx])}.")
     if (~np.isfinite(g) & np.isfinite(w)).any():
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g) & np.isfinite(w))[0])
-        raise Mismatch(f"{label} contains {g[idx]!r} (first at index {idx}) where the answer is {w[idx]!r}: an overflow or a division by zero.")
+        raise Mismatch(f"{label} contains {_num(g[idx])} (first at index {idx}) where the answer is {_num(w[idx])}: "
+                       "an overflow or a division by zero.")
     finite = np.isfinite(w)
     if (~finite).any() and not np.array_equal(g[~finite], w[~finite], equal_nan=True):
         raise Mismatch(f"{label} differs from the answer where the answer is not finite.")
@@ -145,9 +152,23 @@ def _compare_array(got, want: np.ndarray, label: str, spec: FunctionSpec, input_
     if not ok.all():
         flat = np.flatnonzero(finite)[int(np.argmax(diff - RTOL * np.abs(w[finite])))]
         idx = tuple(int(i) for i in np.unravel_index(flat, w.shape))
-        raise Mismatch(f"{label} differs from the answer: at index {idx} it is {g[idx]!r} but should be "
-                       f"{w[idx]!r} (max abs difference {float(diff.max()):.3g}).")
+        raise Mismatch(f"{label} differs from the answer: at index {idx} it is {_num(g[idx])} but should be "
+                       f"{_num(w[idx])} (max abs difference {float(diff.max()):.3g}).")
     return float(diff.max())
+
+
+def closest_mistake(have, mistakes, spec: FunctionSpec) -> str | None:
+    """The message of the known mistake whose output is closest to ``have`` (if any matches)."""
+    best, best_diff = None, float("inf")
+    for message, wrong in mistakes:
+        wrong_t = wrong if spec.returns_tuple else (wrong,)
+        try:
+            diff = compare(have, wrong_t, "", spec)
+        except Mismatch:
+            continue
+        if diff < best_diff:
+            best, best_diff = message, diff
+    return best
 
 
 def matches(got, want, spec: FunctionSpec) -> bool:
@@ -213,10 +234,9 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
         problem = str(exc)
         max_diff = float("nan")
     if problem is not None:
-        for message, wrong in mistakes:
-            wrong_t = wrong if spec.returns_tuple else (wrong,)
-            if matches(have, wrong_t, spec):
-                return ProbeVerdict(probe, "fail", f"{where}{message}\n  ({problem})")
+        named = closest_mistake(have, mistakes, spec)
+        if named:
+            return ProbeVerdict(probe, "fail", f"{where}{named}\n  ({problem})")
         return ProbeVerdict(probe, "fail", where + problem)
 
     after = record.get("inputs_after")
@@ -255,7 +275,7 @@ def summarize(spec: FunctionSpec, verdicts: list[ProbeVerdict]) -> FunctionVerdi
         return FunctionVerdict(spec.name, "pass", f"all {len(verdicts)} checks pass: {closeness(worst)}", verdicts)
     first = failing[0]
     status = "error" if first.status == "error" else "fail"
-    more = f" ({len(failing)} of {len(verdicts)} checks fail)" if len(verdicts) > 1 else ""
+    more = f" ({len(failing)} of {len(verdicts)} checks fail)" if len(verdicts) > 1 and len(failing) < len(verdicts) else ""
     return FunctionVerdict(spec.name, status, first.message + more, verdicts)
 
 

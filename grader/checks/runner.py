@@ -126,7 +126,8 @@ def run_job(job: dict, arrays: dict) -> tuple[dict, dict]:
         args = wire.decode(probe["args"], arrays)
         kwargs = wire.decode(probe["kwargs"], arrays)
         record = call_probe(fn, args, kwargs)
-        record["output"] = wire.encode(record["output"], out_arrays, f"p{i}o")
+        if record["status"] == "ok":
+            record["output"] = wire.encode(record["output"], out_arrays, f"p{i}o")
         record["inputs_after"] = wire.encode(record["inputs_after"], out_arrays, f"p{i}i")
         result["calls"].append(record)
     return result, out_arrays
