@@ -30,3 +30,17 @@ def preactivations(n: int = 4, m: int = 256, seed: int = 0, low_variance_unit: b
     if low_variance_unit:
         Z[-1] = 0.7 + 0.003 * rng.standard_normal(m)
     return Z
+
+
+def spirals(m: int = 600, classes: int = 3, noise: float = 0.2, turns: float = 1.0, seed: int = 0):
+    """``classes`` interleaved spiral arms in 2-D: ``X`` (2, m) and integer labels ``y`` (m,).
+
+    Not linearly separable: a classifier needs hidden layers. Examples are columns, the arms
+    take turns (example i belongs to class i % classes) and ``X`` is roughly centred and scaled.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.arange(m) % classes
+    r = rng.uniform(0.05, 1.0, m)
+    theta = 2 * np.pi * (turns * r + y / classes) + rng.normal(0, noise, m)
+    X = np.stack([r * np.cos(theta), r * np.sin(theta)]) * 2.0
+    return X, y
