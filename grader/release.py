@@ -127,3 +127,19 @@ def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> list[Pa
             path.write_text(text, encoding="utf-8")
             written.append(path)
     return written
+
+
+def filled_student_notebook(notebook: str, notebooks_dir: Path = NOTEBOOKS) -> dict:
+    """The student notebook with every answer cell replaced by the reference solution's cell
+    (as JSON dict): a perfect submission, for tests and benchmarks."""
+    import json
+
+    from .sourcefiles import answer_cells, source_path
+
+    nb = json.loads((notebooks_dir / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+    solutions = answer_cells(source_path(notebook))
+    for cell in nb["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.get("cell_type") == "code" and gid in solutions:
+            cell["source"] = solutions[gid]
+    return nb

@@ -220,6 +220,13 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
             text += "\n" + err["traceback"]
         return ProbeVerdict(probe, "error", text)
 
+    # A modified input is reported first: it is often why the outputs are wrong too.
+    after = record.get("inputs_after")
+    if after is not None and not _equal_plain(after, (tuple(args), dict(kwargs))):
+        changed = _changed_args(spec, args, kwargs, after)
+        return ProbeVerdict(probe, "fail", f"{where}{spec.name} modified its input {changed} in place. "
+                            "Never change an argument: compute new arrays (`X - mu` makes a new array; "
+                            "`X -= mu` overwrites X).")
     got = record.get("output")
     want = expected if spec.returns_tuple else (expected,)
     have = got if spec.returns_tuple else (got,)
@@ -239,12 +246,6 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
             return ProbeVerdict(probe, "fail", f"{where}{named}\n  ({problem})")
         return ProbeVerdict(probe, "fail", where + problem)
 
-    after = record.get("inputs_after")
-    if after is not None and not _equal_plain(after, (tuple(args), dict(kwargs))):
-        changed = _changed_args(spec, args, kwargs, after)
-        return ProbeVerdict(probe, "fail", f"{where}{spec.name} modified its input {changed} in place. "
-                            "Never change an argument: compute new arrays (`X - mu` makes a new array; "
-                            "`X -= mu` overwrites X).")
     # Keeping a reference to an input in a cache (cache["Z"] = Z) is fine; returning one is not.
     cache_paths = tuple(f"[{i}]" for i, o in enumerate(spec.outputs) if o == "cache" and spec.returns_tuple)
     aliases = [a for a in record.get("aliases") or [] if not a.startswith(cache_paths or ("\0",))]

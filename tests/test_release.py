@@ -1,0 +1,131 @@
+"""The release: student notebooks and fixtures are in sync with the sources, deterministic,
+and free of solutions and hidden tests; every graded function is wired up."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.checks.runner import PRELUDE
+from grader.checks.specs import SPECS
+from grader.release import FIXTURES, NOTEBOOKS, planned
+from grader.sourcefiles import all_sources, answer_cells, nbgrader_meta, read_source
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = all_sources()
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release")
+    return planned(out / "notebooks", out / "fixtures"), out
+
+
+def test_there_is_a_source_per_notebook_and_a_student_notebook_per_source():
+    assert SOURCES, "no instructor sources"
+    names = [p.stem for p in SOURCES]
+    assert names == sorted(names) and all(re.fullmatch(r"\d\d_[a-z0-9_]+", n) for n in names)
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == names
+
+
+def test_committed_release_is_in_sync_with_the_sources(released):
+    files, out = released
+    for path, text in files.items():
+        committed = (NOTEBOOKS if path.parent.name == "notebooks" else FIXTURES) / path.name
+        assert committed.exists(), f"{committed} is missing: run `python -m grader release`"
+        assert committed.read_text(encoding="utf-8") == text, (
+            f"{committed.relative_to(ROOT)} drifted from its source: run `python -m grader release` and commit")
+
+
+def test_release_is_deterministic(released):
+    files, out = released
+    again = planned(out / "notebooks", out / "fixtures")
+    assert again == files
+
+
+def _student(name: str) -> dict:
+    return json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
+
+
+def _solution_lines(path: Path) -> set[str]:
+    """Non-trivial lines between the BEGIN/END SOLUTION and BEGIN/END HIDDEN TESTS markers."""
+    lines, inside = set(), False
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        marker = re.search(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)", raw)
+        if marker:
+            inside = marker[1] == "BEGIN"
+            continue
+        line = raw.strip().lstrip("#").strip()
+        if inside and len(line) > 12 and not line.startswith(("return", "from grader", "import")):
+            lines.add(line)
+    return lines
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_student_notebook_holds_no_solution_no_hidden_test_no_output(source):
+    nb = _student(source.stem)
+    text = json.dumps(nb)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "check_hidden", "grader.hidden",
+                   "grader.reference", "grader.suites"):
+        assert marker not in text, f"{source.stem}: {marker!r} shipped to students"
+    student_text = "\n".join("".join(c["source"]) for c in nb["cells"])
+    leaked = [line for line in _solution_lines(source) if line in student_text]
+    assert not leaked, f"{source.stem}: solution lines shipped to students: {leaked[:3]}"
+    assert _solution_lines(source), "the solution-line scanner found nothing to compare"
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+    assert "widgets" not in nb["metadata"], "widget state shipped"
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_graded_function_raises_not_implemented_in_the_student_notebook(name):
+    from grader.checks.evaluate import visible_probes
+    from grader.checks.wire import unplain
+
+    spec = SPECS[name]
+    nb = _student(spec.notebook)
+    cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"]) for c in nb["cells"]}
+    assert name in cells, f"{spec.notebook} has no answer cell {name!r}"
+    namespace: dict = {}
+    exec(PRELUDE, namespace)
+    exec(cells[name], namespace)
+    case = visible_probes(name)[0]
+    with pytest.raises(NotImplementedError):
+        namespace[name](*unplain(case.args), **unplain(case.kwargs))
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_graded_function_has_an_answer_cell_and_visible_and_hidden_check_cells(name):
+    spec = SPECS[name]
+    nb = read_source(ROOT / "grader" / "source" / f"{spec.notebook}.py")
+    meta = {nbgrader_meta(c).get("grade_id"): (c, nbgrader_meta(c)) for c in nb.cells}
+    assert name in answer_cells(ROOT / "grader" / "source" / f"{spec.notebook}.py")
+    visible, hidden = meta.get(f"{name}_visible"), meta.get(f"{name}_hidden")
+    assert visible and visible[1].get("grade") and visible[1].get("points", 0) > 0 and visible[1].get("locked")
+    assert hidden and hidden[1].get("grade") and hidden[1].get("points", 0) > 0 and hidden[1].get("locked")
+    assert f"check({name})" in visible[0].source
+    assert "### BEGIN HIDDEN TESTS" in hidden[0].source and f"check_hidden({name})" in hidden[0].source
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_every_notebook_ends_with_written_questions(source):
+    nb = read_source(source)
+    written = [c for c in nb.cells if c.cell_type == "markdown" and nbgrader_meta(c).get("solution")
+               and nbgrader_meta(c).get("grade")]
+    assert 1 <= len(written), f"{source.stem} has no manually graded written question"
+    assert all(nbgrader_meta(c).get("points", 0) > 0 for c in written)
+    assert all("### BEGIN SOLUTION" in c.source for c in written), "a written question has no model answer"
+
+
+def test_what_ships_to_students_holds_no_reference_solution():
+    shipped = [*sorted((ROOT / "course").rglob("*.py")), *sorted((ROOT / "grader" / "checks").rglob("*.py"))]
+    for path in shipped:
+        text = path.read_text(encoding="utf-8")
+        for forbidden in ("grader.reference", "grader.suites", "grader.hidden", "from ..reference", "from ..suites"):
+            assert forbidden not in text, f"{path.relative_to(ROOT)} imports instructor-only code ({forbidden})"
+        for name, spec in SPECS.items():
+            assert not re.search(rf"^\s*def {name}\(", text, re.M), (
+                f"{path.relative_to(ROOT)} defines the graded function {name} (notebook {spec.notebook})")
