@@ -1,0 +1,71 @@
+"""The course helpers of notebooks 01-02: descent compute vs a plain loop, and the widget
+panels (redraw in place, a friendly message before the learner's functions exist)."""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from course import data
+from course.descent import Bowl, gradient_descent, gradient_descent_loop
+from course.panels import batchnorm_panel, normalizing_panel
+from course.widgets import Panel
+from grader.reference import reference
+
+
+def test_bowl_minimum_is_the_least_squares_solution():
+    X, y = data.two_scale_regression(m=100, seed=3)
+    bowl = Bowl.of(X, y)
+    w_lstsq, *_ = np.linalg.lstsq(X.T, y, rcond=None)
+    np.testing.assert_allclose(bowl.w_star, w_lstsq, rtol=1e-9)
+    W = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_allclose(bowl.cost(W), [np.mean((w @ X - y) ** 2) / 2 for w in W], rtol=1e-10)
+
+
+@pytest.mark.parametrize("lr_factor", [0.1, 0.5, 0.99, 1.01, 1.5])
+def test_closed_form_descent_matches_the_plain_loop(lr_factor):
+    X, y = data.two_scale_regression(m=80, seed=1)
+    Xn = (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
+    bowl = Bowl.of(Xn, y)
+    lr = lr_factor * bowl.max_stable_lr
+    fast, slow = gradient_descent(bowl, lr, max_iter=400), gradient_descent_loop(bowl, lr, max_iter=400)
+    assert (fast.iterations, fast.converged, fast.diverged) == (slow.iterations, slow.converged, slow.diverged)
+    np.testing.assert_allclose(fast.path, slow.path, rtol=1e-8, atol=1e-10)
+    assert fast.diverged == (lr_factor > 1)
+
+
+def _not_yet(*args, **kwargs):
+    raise NotImplementedError()
+
+
+def test_panels_say_what_to_do_before_the_functions_exist():
+    X, y = data.two_scale_regression()
+    for panel in (normalizing_panel(X, y, _not_yet, _not_yet), batchnorm_panel(data.preactivations(), _not_yet)):
+        assert isinstance(panel, widgets.HTML) and "Implement" in panel.value
+    broken = batchnorm_panel(data.preactivations(), lambda Z, g, b, eps=1e-5: 1 / 0)
+    assert "ZeroDivisionError" in broken.value
+
+
+def _panels():
+    X, y = data.two_scale_regression()
+    yield "01", normalizing_panel(X, y, reference("compute_mean_variance"), reference("normalize_inputs"))
+    yield "02", batchnorm_panel(data.preactivations(), reference("batchnorm_forward"))
+
+
+@pytest.mark.parametrize("name,panel", list(_panels()), ids=["01", "02"])
+def test_every_control_redraws_the_same_figure_in_place(name, panel):
+    assert isinstance(panel, Panel)
+    assert {"gamma", "beta", "epsilon"} <= set(panel.controls)
+    fig, image = panel.fig, panel.image
+    artists = [list(ax.get_children()) for ax in fig.axes]
+    moves = {"gamma": 2.0, "beta": 1.0, "epsilon": 0.05, "lr": 0.05, "normalize": False, "batch": 8, "unit": 0}
+    for control in panel.controls:
+        before = image.value
+        panel.set(**{control: moves[control]})
+        assert image.value != before, f"moving {control} did not change the figure"
+        assert panel.fig is fig and panel.image is image
+    # redrawn in place: the line/patch artists that existed are still the ones drawn
+    lines_before = [a for axes in artists for a in axes if a.__class__.__name__ in ("Line2D", "StepPatch")]
+    lines_now = [a for ax in fig.axes for a in ax.get_children() if a.__class__.__name__ in ("Line2D", "StepPatch")]
+    assert lines_before and all(a in lines_now for a in lines_before)
+    assert panel.status.value
