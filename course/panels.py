@@ -10,7 +10,7 @@ import numpy as np
 
 from . import plots
 from .descent import Bowl, gradient_descent
-from .widgets import Panel, figure, gamma_beta_epsilon, log_slider, needs
+from .widgets import Panel, figure, gamma_beta_epsilon, log_slider, needs, nice_ceil
 
 
 def _try(what: str, call):
@@ -64,7 +64,8 @@ def normalizing_panel(X, y, compute_mean_variance, normalize_inputs):
         return (f"condition number of the cost: {bowl.condition_number:,.1f} &nbsp;|&nbsp; learning rate "
                 f"{v['lr']:.2g} (stable below {bowl.max_stable_lr:.2g}) &nbsp;|&nbsp; descent {outcome}")
 
-    return Panel(fig, draw, controls, "Normalizing inputs: gamma and beta act on feature x\u2082 after normalization")
+    return Panel(fig, draw, controls, "Normalizing inputs: gamma and beta act on feature x\u2082 after normalization",
+                 animated=plots.dynamic(scatter) + plots.dynamic(contour))
 
 
 # --- 02: batch-norm forward -------------------------------------------------------------
@@ -104,7 +105,7 @@ def batchnorm_panel(Z, batchnorm_forward):
         u = v["unit"]
         plots.update_histogram(before, Zb[u], EDGES)
         plots.update_histogram(after, Zt[u], EDGES)
-        ax_h.set_ylim(0, max(before.get_data().values.max(), after.get_data().values.max()) * 1.15 + 1)
+        ax_h.set_ylim(0, nice_ceil(max(before.get_data().values.max(), after.get_data().values.max()) * 1.15 + 1))
         ax_h.set_title(f"unit {u}, a mini-batch of {v['batch']}", fontsize=10)
         plots.update_unit_stats(stats, Zt.mean(1), Zt.std(1), v["gamma"], v["beta"])
         var = float(Zb[u].var())
@@ -112,4 +113,5 @@ def batchnorm_panel(Z, batchnorm_forward):
         return (f"unit {u}: batch variance \u03c3\u00b2 = {var:.2e}, \u03b5 = {v['epsilon']:.1e} &nbsp;\u2192&nbsp; "
                 f"std of z\u0303 = \u03b3\u00b7\u221a(\u03c3\u00b2/(\u03c3\u00b2+\u03b5)) = {v['gamma'] * shrink:.3f}")
 
-    return Panel(fig, draw, controls, "Batch norm forward: gamma sets each unit's spread, beta its mean")
+    return Panel(fig, draw, controls, "Batch norm forward: gamma sets each unit's spread, beta its mean",
+                 animated=[before, after, ax_h.title, *plots.dynamic(stats)])

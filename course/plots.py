@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .descent import Bowl, Descent
+from .widgets import nice_ceil
 
 BLUE, ORANGE, GREY, RED = "#1f77b4", "#ff7f0e", "#9a9a9a", "#d62728"
 
@@ -18,12 +19,23 @@ def _levels(bowl: Bowl, W1, W2) -> tuple[np.ndarray, np.ndarray]:
 
 
 def view_box(bowl: Bowl, w0=(0.0, 0.0), margin: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
-    """A square-ish window around the start w0 and the minimum w*."""
+    """A window around the start w0 and the minimum w*, its edges rounded to a coarse grid
+    (so that it stays put while w* moves a little: a slider can then redraw only the path)."""
     pts = np.array([w0, bowl.w_star])
     lo, hi = pts.min(0), pts.max(0)
     span = np.maximum(hi - lo, 0.25 * np.abs(hi).max() + 1e-3)
     lo, hi = lo - margin * span, hi + margin * span
+    step = np.array([nice_ceil(s / 4) for s in hi - lo])
+    lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
     return np.linspace(lo[0], hi[0], 90), np.linspace(lo[1], hi[1], 90)
+
+
+def thin(path: np.ndarray, most: int = 300) -> np.ndarray:
+    """At most ``most`` points of a path, first and last kept (drawing is the cost, not data)."""
+    if len(path) <= most:
+        return path
+    idx = np.unique(np.r_[np.linspace(0, len(path) - 1, most).astype(int), len(path) - 1])
+    return path[idx]
 
 
 def draw_descent(ax, bowl: Bowl, descent: Descent, title: str = "", color: str = BLUE) -> dict:
@@ -31,23 +43,32 @@ def draw_descent(ax, bowl: Bowl, descent: Descent, title: str = "", color: str =
     w1, w2 = view_box(bowl)
     gap, levels = _levels(bowl, w1, w2)
     contours = ax.contour(w1, w2, gap, levels=levels, colors=GREY, linewidths=0.8)
-    (path,) = ax.plot(descent.path[:, 0], descent.path[:, 1], ".-", color=color, ms=3, lw=1)
+    shown = thin(descent.path)
+    (path,) = ax.plot(shown[:, 0], shown[:, 1], ".-", color=color, ms=3, lw=1)
     (star,) = ax.plot(*bowl.w_star, "*", color=RED, ms=12)
     ax.set_xlim(w1[0], w1[-1])
     ax.set_ylim(w2[0], w2[-1])
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_title(title, fontsize=10)
-    return {"ax": ax, "contours": contours, "path": path, "star": star}
+    return {"ax": ax, "contours": contours, "path": path, "star": star, "bowl": (bowl.H.tobytes(), bowl.b.tobytes())}
 
 
 def update_descent(artists: dict, bowl: Bowl, descent: Descent, title: str = "") -> None:
+    """Move the path; redo the contours only if the bowl changed (a learning-rate change
+    moves the path alone)."""
     ax = artists["ax"]
-    artists["contours"].remove()
     w1, w2 = view_box(bowl)
-    gap, levels = _levels(bowl, w1, w2)
-    artists["contours"] = ax.contour(w1, w2, gap, levels=levels, colors=GREY, linewidths=0.8)
-    artists["path"].set_data(descent.path[:, 0], descent.path[:, 1])
+    key = (bowl.H.tobytes(), bowl.b.tobytes())
+    if artists.get("bowl") != key:
+        animated = artists["contours"].get_animated()
+        artists["contours"].remove()
+        gap, levels = _levels(bowl, w1, w2)
+        artists["contours"] = ax.contour(w1, w2, gap, levels=levels, colors=GREY, linewidths=0.8)
+        artists["contours"].set_animated(animated)
+        artists["bowl"] = key
+    shown = thin(descent.path)
+    artists["path"].set_data(shown[:, 0], shown[:, 1])
     artists["star"].set_data([bowl.w_star[0]], [bowl.w_star[1]])
     ax.set_xlim(w1[0], w1[-1])
     ax.set_ylim(w2[0], w2[-1])
@@ -67,7 +88,7 @@ def draw_scatter(ax, X: np.ndarray, title: str = "", labels=("$x_1$", "$x_2$"), 
 
 def update_scatter(artists: dict, X: np.ndarray, lim: float | None = None, title: str = "") -> None:
     artists["points"].set_offsets(X.T)
-    lim = lim or float(np.abs(X).max() * 1.1 + 1e-9)
+    lim = lim or nice_ceil(float(np.abs(X).max() * 1.1 + 1e-9))
     artists["ax"].set_xlim(-lim, lim)
     artists["ax"].set_ylim(-lim, lim)
     artists["ax"].set_title(title, fontsize=10)
@@ -82,6 +103,15 @@ def draw_histogram(ax, values: np.ndarray, edges: np.ndarray, color: str = BLUE,
 def update_histogram(patch, values: np.ndarray, edges: np.ndarray) -> None:
     counts, _ = np.histogram(values, bins=edges)
     patch.set_data(counts, edges)
+
+
+def dynamic(artists: dict) -> list:
+    """The artists of a ``draw_*`` result that its ``update_*`` changes, and the axes' title."""
+    out = [a for k, a in artists.items() if k not in ("ax", "bowl")]
+    flat = []
+    for a in out:
+        flat.extend(a if isinstance(a, (list, tuple)) or a.__class__.__name__ == "BarContainer" else [a])
+    return flat + [artists["ax"].title]
 
 
 def draw_unit_stats(ax, means: np.ndarray, stds: np.ndarray, names=None) -> dict:
@@ -105,4 +135,4 @@ def update_unit_stats(artists: dict, means, stds, gamma: float, beta: float) -> 
     artists["beta"].set_ydata([beta, beta])
     lo = min(0.0, float(np.min(means)), beta) - 0.5
     hi = max(float(np.max(stds)), float(np.max(means)), gamma, beta) + 0.5
-    artists["ax"].set_ylim(lo, hi)
+    artists["ax"].set_ylim(-nice_ceil(-lo) if lo < 0 else 0.0, nice_ceil(hi))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import time
-from typing import Callable
+from typing import Callable, Iterable
+
+import numpy as np
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -22,16 +24,18 @@ SLIDER_STYLE = {"description_width": "90px"}
 
 
 def figure(width: float = 9.0, height: float = 3.4, ncols: int = 2, dpi: int = 80) -> tuple[Figure, list]:
-    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    """A figure for a panel, with fixed margins (a layout engine would re-measure every redraw)."""
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.15, top=0.91, wspace=0.22)
     FigureCanvasAgg(fig)
     axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
     return fig, axes
 
 
 def render_png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.canvas.print_png(buf)
-    return buf.getvalue()
+    """PNG bytes of the whole figure."""
+    fig.canvas.draw()
+    return encode_png(fig.canvas.buffer_rgba())
 
 
 def slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f") -> widgets.FloatSlider:
@@ -52,13 +56,26 @@ def gamma_beta_epsilon(gamma=(1.0, 0.1, 3.0), beta=(0.0, -3.0, 3.0), epsilon=(1e
 
 
 class Panel:
-    """Controls + a figure that ``draw(values) -> status text`` updates in place."""
+    """Controls + a figure that ``draw(values) -> status text`` updates in place.
 
-    def __init__(self, fig: Figure, draw: Callable[[dict], str | None], controls: dict, title: str = ""):
+    ``animated`` lists the artists that change when a control moves (lines, patches,
+    titles...). They are left out of a cached background, so that a redraw restores the
+    background and draws only them (matplotlib's blitting) - unless the axes' limits changed,
+    in which case the whole figure is drawn again and the background re-cached. Artists that
+    ``draw`` creates anew (e.g. a contour set) must be marked animated by it.
+    """
+
+    def __init__(self, fig: Figure, draw: Callable[[dict], str | None], controls: dict, title: str = "",
+                 animated: Iterable = ()):
         self.fig, self.draw, self.controls = fig, draw, controls
+        for artist in animated:
+            artist.set_animated(True)
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{fig.get_figwidth() * fig.dpi:.0f}px"))
         self.status = widgets.HTML()
         self.last_redraw_seconds = 0.0
+        self.full_redraws = 0
+        self._background = None
+        self._limits = None
         for control in controls.values():
             control.observe(self._on_change, names="value")
         header = [widgets.HTML(f"<b>{title}</b>")] if title else []
@@ -69,10 +86,25 @@ class Panel:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    def render(self) -> bytes:
+        """Draw what changed (all of it if the axes' limits moved) and return PNG bytes."""
+        canvas = self.fig.canvas
+        limits = [(ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes]
+        if self._background is None or limits != self._limits:
+            canvas.draw()  # everything but the animated artists
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._limits = limits
+            self.full_redraws += 1
+        else:
+            canvas.restore_region(self._background)
+        for artist in self.fig.findobj(match=lambda a: a.get_animated() and a.get_visible()):
+            self.fig.draw_artist(artist)
+        return encode_png(canvas.buffer_rgba())
+
     def redraw(self) -> None:
         start = time.perf_counter()
         text = self.draw(self.values())
-        self.image.value = render_png(self.fig)
+        self.image.value = self.render()
         self.status.value = text or ""
         self.last_redraw_seconds = time.perf_counter() - start
 
@@ -88,6 +120,26 @@ class Panel:
         from IPython.display import display
 
         display(self.widget)
+
+
+def encode_png(rgba) -> bytes:
+    """PNG bytes of an RGBA buffer (light compression: encoding time is redraw time)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgba)).convert("RGB").save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def nice_ceil(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is >= x (stable axis limits)."""
+    if not np.isfinite(x) or x <= 0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(x))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * power >= x * (1 - 1e-12):
+            return float(step * power)
+    return float(10 * power)
 
 
 def needs(message: str) -> widgets.HTML:
