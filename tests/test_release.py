@@ -129,3 +129,11 @@ def test_what_ships_to_students_holds_no_reference_solution():
         for name, spec in SPECS.items():
             assert not re.search(rf"^\s*def {name}\(", text, re.M), (
                 f"{path.relative_to(ROOT)} defines the graded function {name} (notebook {spec.notebook})")
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_the_light_answer_cell_reader_agrees_with_jupytext(source):
+    nb = read_source(source)
+    expected = {nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells
+                if c.cell_type == "code" and nbgrader_meta(c).get("solution")}
+    assert answer_cells(source) == expected
