@@ -44,3 +44,17 @@ def spirals(m: int = 600, classes: int = 3, noise: float = 0.2, turns: float = 1
     theta = 2 * np.pi * (turns * r + y / classes) + rng.normal(0, noise, m)
     X = np.stack([r * np.cos(theta), r * np.sin(theta)]) * 2.0
     return X, y
+
+
+SPIRAL_NOISE, SPIRAL_TURNS = 0.2, 1.5  # notebook 04's two spirals (its checks use the same)
+
+
+def two_spirals(m: int = 800, seed: int = 0, sort_by_class: bool = False):
+    """Notebook 04's binary data set: two spiral arms winding 1.5 turns, ``X`` (2, m) and
+    ``Y`` (1, m) of 0.0/1.0 labels. With ``sort_by_class`` the examples come sorted by label,
+    as many data files are: mini-batches taken in that order hold a single class."""
+    X, y = spirals(m, 2, noise=SPIRAL_NOISE, turns=SPIRAL_TURNS, seed=seed)
+    if sort_by_class:
+        order = np.argsort(y, kind="stable")
+        X, y = X[:, order], y[order]
+    return X, y.reshape(1, -1).astype(np.float64)

@@ -116,8 +116,10 @@ def forward(X, params: dict, mode: str = "train", running: dict | None = None, e
         cache = {"A_prev": A, "W": W}
         if f"gamma{l}" in params:
             gamma, beta = params[f"gamma{l}"], params[f"beta{l}"]
-            mu_b = Z.mean(axis=-1, keepdims=True)
-            sigma2_b = ((Z - mu_b) ** 2).mean(axis=-1, keepdims=True)
+            inv_m = 1.0 / Z.shape[-1]
+            mu_b = Z.sum(axis=-1, keepdims=True) * inv_m
+            centred = Z - mu_b
+            sigma2_b = (centred * centred).sum(axis=-1, keepdims=True) * inv_m
             batch_stats[l] = (mu_b, sigma2_b)
             mu, sigma2 = (mu_b, sigma2_b) if mode == "train" else (running[f"mu{l}"], running[f"sigma2{l}"])
             Z_norm = (Z - mu) / np.sqrt(sigma2 + epsilon)
@@ -155,8 +157,9 @@ def backward(dZL, caches: list) -> dict:
             dZ_norm = dZ_tilde * c["gamma"]
             inv_std = 1.0 / np.sqrt(c["sigma2"] + c["epsilon"])
             if c["mode"] == "train":  # mu and sigma2 depend on Z: the compact formula
-                dZ = inv_std * (dZ_norm - dZ_norm.mean(axis=-1, keepdims=True)
-                                - Z_norm * (dZ_norm * Z_norm).mean(axis=-1, keepdims=True))
+                inv_m = 1.0 / dZ_norm.shape[-1]
+                dZ = inv_std * (dZ_norm - dZ_norm.sum(axis=-1, keepdims=True) * inv_m
+                                - Z_norm * ((dZ_norm * Z_norm).sum(axis=-1, keepdims=True) * inv_m))
             else:  # running statistics are constants
                 dZ = inv_std * dZ_norm
         else:
@@ -367,7 +370,7 @@ def _watch(X_watch, params, unit, epsilon):
 
 
 def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, momentum, epsilon,
-         progress, watch_unit, seed, desc):
+         progress, watch_unit, seed, desc, record_train_acc=True):
     """The mini-batch loop of the lecture notes, for one network or a stack of them."""
     fn = _loss_fn(loss)
     running = new_running(params)
@@ -401,7 +404,8 @@ def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, mo
                 running = update_running(running, stats, momentum)
                 total = total + cost * len(idx)
             history["cost"].append(_scalar(total / m))
-            history["train_acc"].append(accuracy(X, y_labels, params, running, loss=loss, epsilon=epsilon))
+            if record_train_acc:
+                history["train_acc"].append(accuracy(X, y_labels, params, running, loss=loss, epsilon=epsilon))
             if X_val is not None:
                 history["val_acc"].append(accuracy(X_val, y_val, params, running, loss=loss, epsilon=epsilon))
             if watch_unit is not None:
@@ -410,7 +414,7 @@ def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, mo
                 history["watch_z"].append(z)
             if progress:
                 epoch_iter.set_postfix(cost=f"{np.nanmedian(total / m):.3f}",
-                                       acc=f"{np.nanmedian(history['train_acc'][-1]):.3f}")
+                                       acc=f"{np.nanmedian((history['val_acc'] or history['train_acc'])[-1]):.3f}")
             if blown is not None and blown.all():
                 break
     if progress:
@@ -458,7 +462,8 @@ class GridResult:
     """What :func:`train_grid` returns: ``final_acc`` (validation accuracy if validation data
     were given, else training accuracy), ``final_cost`` and ``diverged``, each of shape
     ``(len(init_scales), len(lrs))``, and the per-epoch ``history`` (arrays of shape
-    ``(epochs, len(init_scales), len(lrs))``)."""
+    ``(epochs, len(init_scales), len(lrs))``: ``"cost"`` and ``"val_acc"``, or ``"train_acc"``
+    when no validation set is given)."""
 
     lrs: np.ndarray
     init_scales: np.ndarray
@@ -488,7 +493,7 @@ def train_grid(X, Y, layer_dims, lrs, init_scales, epochs: int = 10, batch_size:
     start = time.perf_counter()
     _, _, history, diverged = _fit(
         X, Yt, y, params, R.ravel()[:, None, None], epochs, batch_size, loss, X_val, y_val, momentum, epsilon,
-        progress, None, seed, "grid, batch norm" if batchnorm else "grid, no batch norm")
+        progress, None, seed, "grid, batch norm" if batchnorm else "grid, no batch norm", X_val is None)
     hist = {k: np.asarray(v, dtype=float).reshape(len(v), *S.shape) for k, v in history.items() if v}
     acc = hist["val_acc" if "val_acc" in hist else "train_acc"][-1]
     return GridResult(lrs, scales, acc, hist["cost"][-1], np.asarray(diverged).reshape(S.shape), hist,

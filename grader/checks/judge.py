@@ -89,13 +89,19 @@ def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> floa
             names = ", ".join(spec.outputs)
             raise Mismatch(f"{spec.name} should return a tuple ({names}); it returned {_describe(got)}.")
         return max((compare(g, w, n, spec, input_shape) for g, w, n in zip(got, want, spec.outputs)), default=0.0)
+    if isinstance(want, list):  # e.g. one cache per layer
+        if not isinstance(got, (list, tuple)) or len(got) != len(want):
+            raise Mismatch(f"{label} should be a list of {len(want)}; it is {_describe(got)}.")
+        return max((compare(g, w, f"{label}[{i}]", spec, input_shape) for i, (g, w) in enumerate(zip(got, want))),
+                   default=0.0)
     if isinstance(want, dict):
         if not isinstance(got, dict):
             raise Mismatch(f"{label} should be a dict; it is {_describe(got)}.")
         keys = [k for k in (spec.cache_keys or tuple(want)) if k in want]
         missing = [k for k in keys if k not in got]
         if missing:
-            raise Mismatch(f"{label} is missing the key(s) {missing}; the backward pass needs {list(keys)}.")
+            needs = "the backward pass needs" if "cache" in label else "it should have"
+            raise Mismatch(f"{label} is missing the key(s) {missing}; {needs} {list(keys)}.")
         return max((compare(got[k], want[k], f'{label}["{k}"]', spec, input_shape) for k in keys), default=0.0)
     if isinstance(want, np.ndarray):
         return _compare_array(got, want, label, spec, input_shape)
@@ -250,7 +256,7 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
         return ProbeVerdict(probe, "fail", where + problem)
 
     # Keeping a reference to an input in a cache (cache["Z"] = Z) is fine; returning one is not.
-    cache_paths = tuple(f"[{i}]" for i, o in enumerate(spec.outputs) if o == "cache" and spec.returns_tuple)
+    cache_paths = tuple(f"[{i}]" for i, o in enumerate(spec.outputs) if o in ("cache", "caches") and spec.returns_tuple)
     aliases = [a for a in record.get("aliases") or [] if not a.startswith(cache_paths or ("\0",))]
     if aliases:
         return ProbeVerdict(probe, "fail", f"{where}{spec.name} returned an array that shares memory with "
