@@ -120,15 +120,50 @@ def test_every_notebook_ends_with_written_questions(source):
     assert all("### BEGIN SOLUTION" in c.source for c in written), "a written question has no model answer"
 
 
-def test_what_ships_to_students_holds_no_reference_solution():
-    shipped = [*sorted((ROOT / "course").rglob("*.py")), *sorted((ROOT / "grader" / "checks").rglob("*.py"))]
-    for path in shipped:
+def test_the_check_library_holds_no_reference_solution():
+    for path in sorted((ROOT / "grader" / "checks").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for forbidden in ("grader.reference", "grader.suites", "grader.hidden", "from ..reference", "from ..suites"):
+        for forbidden in ("grader.reference", "grader.suites", "grader.hidden", "from ..reference", "from ..suites",
+                          "from ...reference", "from ...suites", "from ...hidden"):
             assert forbidden not in text, f"{path.relative_to(ROOT)} imports instructor-only code ({forbidden})"
-        for name, spec in SPECS.items():
+        for name in SPECS:
+            assert not re.search(rf"^\s*def {name}\(", text, re.M), f"{path.relative_to(ROOT)} defines {name}"
+
+
+def _course_modules_imported_by(source: Path) -> set[Path]:
+    text = source.read_text(encoding="utf-8")
+    names = set(re.findall(r"^\s*from course\.(\w+) import", text, re.M))
+    names |= set(re.findall(r"^\s*import course\.(\w+)", text, re.M))
+    for group in re.findall(r"^\s*from course import ([\w, ()]+)", text, re.M):
+        names |= {n.strip(" ()") for n in group.split(",")}
+    return {ROOT / "course" / f"{n}.py" for n in names if (ROOT / "course" / f"{n}.py").exists()}
+
+
+def _imports_closure(modules: set[Path]) -> set[Path]:
+    seen, todo = set(), list(modules)
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        text = path.read_text(encoding="utf-8")
+        for n in re.findall(r"^\s*from \.(\w+) import", text, re.M) + re.findall(r"^\s*from course\.(\w+) import", text, re.M):
+            if (ROOT / "course" / f"{n}.py").exists():
+                todo.append(ROOT / "course" / f"{n}.py")
+    return seen
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_no_helper_a_notebook_imports_defines_that_notebooks_graded_functions(source):
+    """What a notebook imports from course/ never holds the answer to that notebook."""
+    from grader.checks.specs import functions_of
+
+    graded = [s.name for s in functions_of(source.stem)]
+    for path in _imports_closure(_course_modules_imported_by(source)):
+        text = path.read_text(encoding="utf-8")
+        for name in graded:
             assert not re.search(rf"^\s*def {name}\(", text, re.M), (
-                f"{path.relative_to(ROOT)} defines the graded function {name} (notebook {spec.notebook})")
+                f"{path.relative_to(ROOT)}, imported by {source.stem}, defines its graded function {name}")
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import json
+import linecache
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from . import wire
-from .judge import FunctionVerdict, judge_call, summarize
-from .runner import call_probe
+from .judge import FunctionVerdict, ProbeVerdict, judge_call, summarize
+from .runner import PRELUDE, call_probe
 from .specs import SPECS, FunctionSpec
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -54,6 +55,10 @@ def evaluate(spec: FunctionSpec, cases: list[ProbeCase], records: list[dict]) ->
     """Judge the call ``records`` (one per case, from ``call_probe``) against ``cases``."""
     verdicts = [judge_call(spec, c.name, c.args, c.kwargs, r, c.expected, c.mistakes)
                 for c, r in zip(cases, records)]
+    if spec.judge_together is not None and verdicts and all(v.status == "pass" for v in verdicts):
+        problem = spec.judge_together(spec, cases, records)
+        if problem:
+            verdicts.append(ProbeVerdict("the calls taken together", "fail", problem))
     return summarize(spec, verdicts)
 
 
@@ -74,13 +79,53 @@ def report(verdict: FunctionVerdict, kind: str = "visible") -> str:
     return f"{mark} {verdict.function} ({kind} checks): {verdict.message}"
 
 
+def as_graded(fn: Callable, spec: FunctionSpec) -> Callable:
+    """The function as the grader will see it: its notebook cell executed alone.
+
+    The grader runs each answer cell on its own (with ``import math; import numpy as np``),
+    so a function that leans on a name defined in another cell passes in the notebook but
+    fails when graded. Re-running the cell in a fresh namespace here shows that at once. The
+    functions it ``depends_on`` are the learner's own, taken from the notebook. Functions
+    that do not come from a notebook cell are returned unchanged.
+    """
+    code = getattr(fn, "__code__", None)
+    filename = getattr(code, "co_filename", "")
+    if not ("ipykernel_" in filename or filename.startswith("<ipython-input")):
+        return fn
+    source = "".join(linecache.getlines(filename))
+    if not source:
+        return fn
+    namespace: dict = {"__name__": "__student__"}
+    exec(PRELUDE, namespace)  # noqa: S102
+    for dep in spec.depends_on:
+        if dep in getattr(fn, "__globals__", {}):
+            namespace[dep] = fn.__globals__[dep]
+    try:
+        exec(compile(source, filename, "exec"), namespace)  # noqa: S102
+    except Exception:  # noqa: BLE001 - the learner's own function will show the error
+        return fn
+    alone = namespace.get(spec.name)
+    if not callable(alone):
+        return fn
+
+    def graded(*args, **kwargs):
+        try:
+            return alone(*args, **kwargs)
+        except NameError as exc:
+            raise NameError(f"{exc}. The grader runs each answer cell on its own: use only names defined "
+                            "in this cell (and np, math); define helpers inside it.") from None
+
+    graded.__name__ = spec.name
+    return graded
+
+
 def check(fn: Callable, name: str | None = None) -> None:
     """Run the visible checks of a graded function; raise :class:`CheckFailed` if one fails."""
     name = name or getattr(fn, "__name__", "")
     if name not in SPECS:
         raise CheckFailed(f"{name!r} is not a graded function of this course; "
                           f"known ones: {', '.join(sorted(SPECS))}.")
-    verdict = run_direct(SPECS[name], fn, visible_probes(name))
+    verdict = run_direct(SPECS[name], as_graded(fn, SPECS[name]), visible_probes(name))
     text = report(verdict)
     if not verdict.passed:
         raise CheckFailed(text)

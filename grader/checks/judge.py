@@ -119,6 +119,10 @@ def _compare_scalar(got, want: Scalar, label: str) -> float:
         g, w = complex(got.value), complex(want.value)
         if np.isnan(g) and np.isnan(w):
             return 0.0
+        if not (np.isfinite(g) and np.isfinite(w)):  # an inf (or a lone nan): equal or not, no tolerance
+            if g != w:
+                raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
+            return 0.0
         if not np.isclose(g, w, rtol=RTOL, atol=ATOL * max(1.0, abs(w))):
             raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
         return float(abs(g - w)) if np.isfinite(w) else 0.0

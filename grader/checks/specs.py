@@ -22,6 +22,10 @@ class FunctionSpec:
     # judge(spec, args, kwargs, output, expected) -> max difference (float), raising
     # judge.Mismatch with a message for the learner. It runs in the trusted process.
     judge: Callable | None = field(default=None, compare=False)
+    # Properties of several calls taken together (e.g. the same seed gives the same shuffle,
+    # another seed another one): judge_together(spec, cases, records) -> a message for the
+    # learner, or None. It runs after every probe has passed, in the trusted process.
+    judge_together: Callable | None = field(default=None, compare=False)
 
     @property
     def returns_tuple(self) -> bool:
