@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import gradcheck
+
 __all__ = [
     "init_params", "new_running", "forward", "update_running", "backward", "update",
     "softmax", "softmax_cross_entropy", "sigmoid_cross_entropy", "train", "TrainResult",
@@ -291,25 +293,8 @@ def accuracy(X, Y, params: dict, running: dict | None = None, batchnorm: bool = 
 
 def numerical_gradients(X, Y, params: dict, loss: str = "softmax", epsilon: float = 1e-5, h: float = 1e-5) -> dict:
     """Central differences of the training-mode cost for every entry of every parameter."""
-    grads = {}
-    for k, v in params.items():
-        g = np.zeros_like(v, dtype=np.float64)
-        for idx in np.ndindex(v.shape):
-            shifted = {**params, k: v.copy()}
-            shifted[k][idx] = v[idx] + h
-            plus = cost_of(X, Y, shifted, loss, epsilon)
-            shifted[k][idx] = v[idx] - h
-            minus = cost_of(X, Y, shifted, loss, epsilon)
-            g[idx] = (plus - minus) / (2 * h)
-        grads[f"d{k}"] = g
-    return grads
-
-
-def relative_error(a, b) -> float:
-    """``||a - b|| / (||a|| + ||b||)`` (0 when both are 0), the usual gradient-check measure."""
-    num = float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
-    den = float(np.linalg.norm(a) + np.linalg.norm(b))
-    return 0.0 if den == 0 else num / den
+    return {f"d{k}": gradcheck.numerical_gradient(lambda x, k=k: cost_of(X, Y, {**params, k: x}, loss, epsilon), v, h)
+            for k, v in params.items()}
 
 
 def gradient_check(X, Y, params: dict, loss: str = "softmax", epsilon: float = 1e-5, h: float = 1e-5,
@@ -324,7 +309,7 @@ def gradient_check(X, Y, params: dict, loss: str = "softmax", epsilon: float = 1
     ZL, caches = fwd(X, params, epsilon=epsilon)[:2]
     grads = bwd(_loss_fn(loss)(ZL, Y)[1], caches)
     approx = numerical_gradients(X, Y, params, loss, epsilon, h)
-    return {k: relative_error(grads[k], approx[k]) for k in approx}
+    return {k: gradcheck.relative_error(grads[k], approx[k]) for k in approx}
 
 
 # --- training ------------------------------------------------------------------------------
@@ -337,7 +322,8 @@ class TrainResult:
     (inference mode, running statistics); with ``watch_unit=(l, j)`` also ``"watch"``: the values
     entering the ReLU of unit ``j`` of hidden layer ``l`` on a fixed batch of training examples,
     before training and after every epoch (a list of ``(m_watch,)`` arrays), and ``"watch_z"``,
-    the same unit's ``W A_prev`` before batch norm.
+    the same unit's ``W A_prev`` before batch norm. ``watch_unit=(l, None)`` records every unit
+    of layer ``l`` (arrays of shape ``(n_l, m_watch)``).
     """
 
     params: dict
@@ -366,7 +352,8 @@ def _watch(X_watch, params, unit, epsilon):
     l, j = unit
     _, caches, _ = forward(X_watch, params, "train", epsilon=epsilon)
     c = caches[l - 1]
-    return c["Z_tilde"][..., j, :].copy(), c["Z"][..., j, :].copy()
+    rows = slice(None) if j is None else j
+    return c["Z_tilde"][..., rows, :].copy(), c["Z"][..., rows, :].copy()
 
 
 def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, momentum, epsilon,
@@ -380,7 +367,7 @@ def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, mo
     X_watch = X[:, : min(m, 512)]
     if watch_unit is not None:
         l, j = watch_unit
-        if not 1 <= l < num_layers(params) or not 0 <= j < params[f"W{l}"].shape[-2]:
+        if not 1 <= l < num_layers(params) or not (j is None or 0 <= j < params[f"W{l}"].shape[-2]):
             raise ValueError(f"watch_unit={watch_unit} is not a hidden unit (layer, unit) of this network")
         z_tilde, z = _watch(X_watch, params, watch_unit, epsilon)
         history["watch"], history["watch_z"] = [z_tilde], [z]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course import data
+from course import data, gradcheck
 from course import network as nw
 
 
@@ -51,7 +51,7 @@ def test_backward_in_inference_mode_treats_running_statistics_as_constants(batch
             up[k][idx] += h
             down[k][idx] -= h
             approx[idx] = (cost(up) - cost(down)) / (2 * h)
-        assert nw.relative_error(grads[f"d{k}"], approx) < 1e-6, k
+        assert gradcheck.relative_error(grads[f"d{k}"], approx) < 1e-6, k
 
 
 def test_init_params_shapes_and_he_scale():
@@ -145,6 +145,11 @@ def test_train_reaches_high_accuracy_and_records_history():
     assert r.accuracy(Xv, yv) >= 0.9 and r.history["val_acc"][-1] == r.accuracy(Xv, yv)
     assert len(r.history["watch"]) == 16 and r.history["watch"][0].shape == (512,)
     assert not r.diverged
+    layer = nw.train(X, y, [2, 8, 6, 3], lr=0.5, epochs=2, watch_unit=(2, None))
+    assert len(layer.history["watch_z"]) == 3 and layer.history["watch_z"][0].shape == (6, 512)
+    np.testing.assert_allclose(layer.history["watch"][0].mean(axis=1), 0, atol=1e-9)  # gamma = 1, beta = 0 at first
+    with pytest.raises(ValueError, match="hidden unit"):
+        nw.train(X, y, [2, 8, 6, 3], epochs=1, watch_unit=(3, 0))
     # same seed, same run; the running statistics have moved away from 0 and 1
     again = nw.train(X, y, [2, 32, 32, 3], lr=0.5, epochs=15)
     np.testing.assert_array_equal(again.params["W1"], r.params["W1"])

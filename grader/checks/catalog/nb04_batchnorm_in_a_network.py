@@ -1,0 +1,133 @@
+"""Graded functions of notebook 04, and the property judge of its training run.
+
+Parameters are a dict ``"W1", "gamma1", "beta1", ..., "W{L}", "b{L}"`` whose keys depend on
+the depth, and so are the gradients ``"dW1", "dgamma1", ...``: ``judge.compare`` checks every
+key of the expected dict (extra keys are ignored), so these need no special judge. ``caches``
+is a list of dicts (one per layer) compared key by key on ``NETWORK_CACHE_KEYS``.
+
+``train_model`` has many right answers (each learner shuffles with their own generator), so
+it is judged by outcome: the trained parameters must reach ``REQUIRED_ACCURACY`` on a held-out
+set, evaluated with a trusted forward pass. Two kinds of probe have a single right answer and
+are compared exactly: ``learning_rate=0`` (nothing may change) and a mini-batch as large as the
+data set (one full-batch step per epoch, whatever the shuffle).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..judge import Mismatch, compare
+from ..specs import BN_CACHE_KEYS, FunctionSpec
+from ..wire import Scalar
+
+NOTEBOOK = "04_batchnorm_in_a_network"
+NETWORK_CACHE_KEYS = ("A_prev", "W", *BN_CACHE_KEYS, "Z_tilde")
+REQUIRED_ACCURACY = 0.90
+HELD_OUT_SEED = 4004
+TRAIN_DEFAULTS = {"learning_rate": 0.05, "num_epochs": 30, "mini_batch_size": 32, "seed": 0}
+
+
+@lru_cache(maxsize=1)
+def held_out():
+    """The held-out set of the training check: 2000 fresh examples of the notebook's spirals."""
+    from course.data import two_spirals
+
+    return two_spirals(2000, seed=HELD_OUT_SEED)
+
+
+def held_out_accuracy(params: dict) -> float:
+    """Accuracy of ``params`` on the held-out set, batch norm with the set's own statistics."""
+    from course.network import forward
+
+    X, Y = held_out()
+    with np.errstate(all="ignore"):
+        ZL, _, _ = forward(X, params, "train")
+    return float(np.mean((ZL > 0) == (Y > 0.5)))
+
+
+def _value(kwargs: dict, name: str):
+    v = kwargs.get(name)
+    return TRAIN_DEFAULTS[name] if v is None else v.value if isinstance(v, Scalar) else v
+
+
+def _check_structure(got, given: dict) -> None:
+    if not isinstance(got, dict):
+        raise Mismatch(f"train_model should return the trained parameters, a dict with the keys of the params it "
+                       f"was given ({sorted(given)}); it returned {type(got).__name__}.")
+    missing, extra = sorted(set(given) - set(got)), sorted(set(got) - set(given))
+    if missing:
+        raise Mismatch(f"the returned params lack {missing}: return every parameter of the network, trained.")
+    if extra:
+        L = sum(k.startswith("W") for k in given)
+        hint = (" With batch norm a hidden layer has no bias b[l]: beta[l] plays its role."
+                if any(k.startswith("b") and not k.startswith("beta") and k != f"b{L}" for k in extra) else "")
+        raise Mismatch(f"the returned params have keys the network does not have: {extra}.{hint}")
+    for k, v in given.items():
+        if not isinstance(got[k], np.ndarray) or got[k].shape != v.shape:
+            shape = got[k].shape if isinstance(got[k], np.ndarray) else type(got[k]).__name__
+            raise Mismatch(f'params["{k}"] should keep its shape {v.shape}; it is {shape}.')
+
+
+def _diagnose_training(got: dict, given: dict, X: np.ndarray, Y: np.ndarray, acc: float) -> str:
+    base = (f"the trained network reaches {acc:.1%} accuracy on held-out data; it must reach at least "
+            f"{REQUIRED_ACCURACY:.0%} (a correct loop reaches about 99% with these settings).")
+    if not all(np.isfinite(v).all() for v in got.values()):
+        return base + " Its parameters contain nan or inf: training diverged (an update with + instead of -?)."
+    if all(np.array_equal(got[k], given[k]) for k in given):
+        return base + " The parameters came back unchanged: are the updated params kept from one step to the next?"
+    bn = [k for k in given if k.startswith(("gamma", "beta"))]
+    if bn and all(np.array_equal(got[k], given[k]) for k in bn):
+        return base + " gamma and beta never changed: update them too, with dgamma and dbeta."
+    Xh, Yh = held_out()
+    from course.network import forward
+
+    with np.errstate(all="ignore"):
+        predicted = (forward(Xh, got, "train")[0] > 0).ravel()
+    last = bool(Y.ravel()[-1] > 0.5)
+    sorted_data = np.all(np.diff(Y.ravel()) >= 0)
+    if sorted_data and np.mean(predicted == last) > 0.75:
+        return base + (f" It predicts class {int(last)} (the class of the last examples of X) for {np.mean(predicted == last):.0%} "
+                       "of the held-out set: are the mini-batches shuffled? These training examples come sorted by "
+                       "class, so mini-batches taken in order hold one class each, and the last ones pull the network "
+                       "towards their class. Draw a new permutation of the m columns every epoch.")
+    return base + (" Check the loop: every epoch, a new permutation of the columns; mini-batches of mini_batch_size "
+                   "columns (the last one may be smaller); dZL = (sigmoid(ZL) - Y_batch) / m_batch; "
+                   "learning_rate passed to update_parameters.")
+
+
+def judge_training(spec, args, kwargs, got, expected) -> float:
+    """Property judge of ``train_model`` (see the module's docstring)."""
+    X, Y, given = args[0], args[1], args[2]
+    _check_structure(got, given)
+    lr, batch = _value(kwargs, "learning_rate"), _value(kwargs, "mini_batch_size")
+    if lr == 0:
+        changed = [k for k in given if not np.array_equal(got[k], given[k])]
+        if changed:
+            raise Mismatch(f"with learning_rate=0 no parameter may change, but {changed} did: is learning_rate "
+                           "passed on to update_parameters (and not replaced by a number of your own)?")
+        return 0.0
+    if batch >= X.shape[1]:  # one full-batch step per epoch: a single right answer
+        try:
+            return compare(got, expected, "params", spec)
+        except Mismatch as exc:
+            raise Mismatch(f"{exc} train_model runs your model_forward, model_backward and update_parameters: "
+                           "if one of them fails its checks, fix it first.") from None
+    acc = held_out_accuracy(got)
+    if acc < REQUIRED_ACCURACY:
+        raise Mismatch(_diagnose_training(got, given, X, Y, acc))
+    return 0.0
+
+
+FUNCTIONS = [
+    FunctionSpec("model_forward", NOTEBOOK, ("X", "params", "epsilon"), ("ZL", "caches"),
+                 "model_forward(X, params, epsilon=1e-5) -> (ZL, caches)", cache_keys=NETWORK_CACHE_KEYS),
+    FunctionSpec("model_backward", NOTEBOOK, ("dZL", "caches"), ("grads",),
+                 "model_backward(dZL, caches) -> grads"),
+    FunctionSpec("update_parameters", NOTEBOOK, ("params", "grads", "learning_rate"), ("params",),
+                 "update_parameters(params, grads, learning_rate) -> params"),
+    FunctionSpec("train_model", NOTEBOOK, ("X", "Y", "params", "learning_rate", "num_epochs", "mini_batch_size", "seed"),
+                 ("params",),
+                 "train_model(X, Y, params, learning_rate=0.05, num_epochs=30, mini_batch_size=32, seed=0) -> params",
+                 depends_on=("model_forward", "model_backward", "update_parameters"), judge=judge_training),
+]
