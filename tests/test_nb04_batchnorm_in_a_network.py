@@ -354,7 +354,33 @@ def train_keeps_hidden_bias(X, Y, params, learning_rate=0.05, num_epochs=30, min
     return {**out, "b1": np.zeros_like(out["beta1"])}
 
 
+def train_pairs_broken(X, Y, params, learning_rate=0.05, num_epochs=30, mini_batch_size=32, seed=0):
+    """Shuffles X and Y with two different permutations."""
+    rng = np.random.default_rng(seed)
+    m = X.shape[1]
+    for _ in range(num_epochs):
+        px, py = rng.permutation(m), rng.permutation(m)
+        for i in range(0, m, mini_batch_size):
+            Xb, Yb = X[:, px[i:i + mini_batch_size]], Y[:, py[i:i + mini_batch_size]]
+            ZL, caches = fwd_ref(Xb, params)
+            params = upd_ref(params, bwd_ref((1 / (1 + np.exp(-ZL)) - Yb) / Xb.shape[1], caches), learning_rate)
+    return params
+
+
+def train_divides_by_all_m(X, Y, params, learning_rate=0.05, num_epochs=30, mini_batch_size=32, seed=0):
+    """dZL divided by the size of the whole data set instead of the mini-batch's."""
+    rng = np.random.default_rng(seed)
+    m = X.shape[1]
+    for _ in range(num_epochs):
+        for idx in _permutation_batches(rng, m, mini_batch_size):
+            ZL, caches = fwd_ref(X[:, idx], params)
+            params = upd_ref(params, bwd_ref((1 / (1 + np.exp(-ZL)) - Y[:, idx]) / m, caches), learning_rate)
+    return params
+
+
 WRONG_TRAIN = [
+    (train_pairs_broken, "take the same columns"),
+    (train_divides_by_all_m, "not of the whole data set"),
     (_trainer(_in_order), "shuffle"),
     (_trainer(_whole), "mini_batch_size"),
     (_trainer(_permutation_batches, lr=0.05), "learning_rate"),

@@ -407,17 +407,19 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 draw_learning_curves(axes, runs)
 plt.show()
 for label, run in runs.items():
-    print(f"{label:>14}: test accuracy {run.history['val_acc'][-1]:.1%} after 15 epochs ({run.seconds:.1f} s)")
+    ZL, _, _ = network.forward(X_train, run.params, "inference", run.running)
+    print(f"{label:>14}: test accuracy {run.history['val_acc'][-1]:.1%} after 15 epochs ({run.seconds:.1f} s); "
+          f"cost on the whole training set {network.sigmoid_cross_entropy(ZL, Y_train)[0]:.3f}")
 
 # %% [markdown]
-# With batch norm the network fits the spirals within a few epochs; without it, the same network
-# with the same learning rate is still stuck near the best straight-line guess.
+# With batch norm the network fits the spirals within a few epochs. Without it, the same network
+# with the same learning rate crawls: for many epochs it does no better than a straight line
+# (about 65%), and it is still far from the spirals at the end.
 #
-# The batch-norm network's *mini-batch* cost stays around 0.2 even at 100% test accuracy: each
-# mini-batch of 32 is normalized with its own, noisy statistics, which perturbs every prediction
-# a little (the network's cost on the whole training set at once is about 0.06). That noise is
-# batch norm's slight regularizing effect; test accuracy is measured with running averages of the
-# statistics (notebook 05).
+# The batch-norm network's *mini-batch* cost stays well above its cost on the whole training set
+# (printed above): each mini-batch of 32 is normalized with its own, noisy statistics, which
+# perturbs every prediction a little. That noise is batch norm's slight regularizing effect. The
+# test accuracy and the whole-set cost use running averages of the statistics (notebook 05).
 
 # %% [markdown]
 # ## 9. Which learning rates and initial scales train?
@@ -505,14 +507,16 @@ display(activations_panel(X_test))
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_init_scale", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
 # Without batch norm each layer multiplies the spread of its input by roughly the scale of its
-# weights (He initialization keeps it about constant only at scale 1), so after 5 layers a scale
-# of 3 gives activations about 3^5 = 243 times too large and a scale of 0.3 about 400 times too
-# small: the logits and the gradients explode or vanish, and the first updates either blow up or
-# barely move the early layers. Batch norm divides each layer's Z by its own standard deviation,
-# so the output of every layer has mean beta and spread gamma whatever the scale of W: the
-# forward pass is invariant to that scale, and the gradients stay in a range where one learning
-# rate works for every layer. (The scale of W still changes the effective step size a little: a
-# larger W makes the same update relatively smaller.)
+# weights (He initialization keeps it about constant only at scale 1), so through the 4 layers of
+# the grid's network a scale of 3 makes the logits about 3^4 = 81 times too large and a scale of
+# 0.3 about 120 times too small (and 3^10 through the panel's 10 layers): the logits and the
+# gradients explode or vanish, and the first updates either blow up or barely move the early
+# layers. Batch norm divides each hidden layer's Z by its own standard deviation, so what enters
+# every ReLU has mean beta and spread gamma whatever the scale of W: the hidden layers are
+# invariant to that scale, only the output layer (no batch norm) still multiplies the logits by
+# the scale once, not once per layer. The gradients stay in a range where one learning rate works
+# for every layer. (The scale of W still changes the effective step size: a larger W makes the
+# same update relatively smaller.)
 # ### END SOLUTION
 
 # %% [markdown]

@@ -91,9 +91,10 @@ def _diagnose_training(got: dict, given: dict, X: np.ndarray, Y: np.ndarray, acc
                        "of the held-out set: are the mini-batches shuffled? These training examples come sorted by "
                        "class, so mini-batches taken in order hold one class each, and the last ones pull the network "
                        "towards their class. Draw a new permutation of the m columns every epoch.")
-    return base + (" Check the loop: every epoch, a new permutation of the columns; mini-batches of mini_batch_size "
-                   "columns (the last one may be smaller); dZL = (sigmoid(ZL) - Y_batch) / m_batch; "
-                   "learning_rate passed to update_parameters.")
+    return base + (" Check the loop: every epoch, a new permutation of the columns, the same for X and Y; "
+                   "mini-batches of mini_batch_size columns (the last one may be smaller); "
+                   "dZL = (sigmoid(ZL) - Y_batch) / m_batch with m_batch the size of this mini-batch (not of the "
+                   "whole data set); learning_rate passed to update_parameters.")
 
 
 def judge_training(spec, args, kwargs, got, expected) -> float:
@@ -111,8 +112,10 @@ def judge_training(spec, args, kwargs, got, expected) -> float:
         try:
             return compare(got, expected, "params", spec)
         except Mismatch as exc:
-            raise Mismatch(f"{exc} train_model runs your model_forward, model_backward and update_parameters: "
-                           "if one of them fails its checks, fix it first.") from None
+            raise Mismatch(f"{exc} With one mini-batch holding every example, each epoch is one exact gradient "
+                           "step whatever the shuffle. Check that X_batch and Y_batch take the same columns, that "
+                           "dZL = (sigmoid(ZL) - Y_batch) / m_batch, and that your model_forward, model_backward and "
+                           "update_parameters pass their own checks (train_model runs them).") from None
     acc = held_out_accuracy(got)
     if acc < REQUIRED_ACCURACY:
         raise Mismatch(_diagnose_training(got, given, X, Y, acc))
