@@ -8,6 +8,8 @@ training at all.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
@@ -100,15 +102,25 @@ def activations_panel(X, depth: int = 10, width: int = 64, seed: int = 0, exampl
                 "layer": widgets.IntSlider(value=depth, min=1, max=depth, description="layer",
                                            layout=SLIDER_LAYOUT, style=SLIDER_STYLE)}
 
-    def compute(v):
-        W = {k: w * v["scale"] for k, w in weights.items()}
-        with_bn = {**W, "b%d" % (depth + 1): np.zeros((1, 1)),
-                   **{f"gamma{l}": np.full((width, 1), v["gamma"]) for l in range(1, depth + 1)},
-                   **{f"beta{l}": np.full((width, 1), v["beta"]) for l in range(1, depth + 1)}}
+    @lru_cache(maxsize=4)
+    def plain(scale):
+        """Without batch norm only the init scale matters: computed once per scale."""
         with np.errstate(all="ignore"):
-            _, caches_bn, _ = network.forward(X, with_bn, "train", epsilon=v["epsilon"])
-            _, caches_plain, _ = network.forward(X, {**W, **plain_biases}, "train")
-        return _spreads(caches_bn), _spreads(caches_plain)
+            _, caches, _ = network.forward(X, {**{k: w * scale for k, w in weights.items()}, **plain_biases}, "train")
+        return _spreads(caches)
+
+    @lru_cache(maxsize=4)
+    def with_bn(gamma, beta, epsilon, scale):
+        """With batch norm: every control but the layer shown (moving that one recomputes nothing)."""
+        params = {**{k: w * scale for k, w in weights.items()}, f"b{depth + 1}": np.zeros((1, 1)),
+                  **{f"gamma{l}": np.full((width, 1), gamma) for l in range(1, depth + 1)},
+                  **{f"beta{l}": np.full((width, 1), beta) for l in range(1, depth + 1)}}
+        with np.errstate(all="ignore"):
+            _, caches, _ = network.forward(X, params, "train", epsilon=epsilon)
+        return _spreads(caches)
+
+    def compute(v):
+        return with_bn(v["gamma"], v["beta"], v["epsilon"], v["scale"]), plain(v["scale"])
 
     layers = np.arange(1, depth + 1)
     (z_bn, s_bn), (z_plain, s_plain) = compute({k: c.value for k, c in controls.items()})
