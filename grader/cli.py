@@ -11,6 +11,9 @@ def main(argv: list[str] | None = None) -> int:
                                    "from the instructor sources")
     p_check = sub.add_parser("check", help="run the visible checks on your notebook")
     p_check.add_argument("notebook", help="path of a course notebook (.ipynb)")
+    from .autograde.cli import add_parser as add_autograde
+
+    add_autograde(sub)
     args = parser.parse_args(argv)
     if args.command == "release":
         from .release import release
@@ -22,4 +25,8 @@ def main(argv: list[str] | None = None) -> int:
         from .selfcheck import run
 
         return run(args.notebook)
+    if args.command == "autograde":
+        from .autograde.cli import run as run_autograde
+
+        return run_autograde(args)
     return 2

@@ -5,7 +5,7 @@ from .checks.evaluate import ProbeCase, evaluate
 from .checks.judge import FunctionVerdict
 from .checks.specs import SPECS
 from .notebook import Answers, cells_for
-from .sandbox import Limits, run_job
+from .sandbox import JobResult, Limits, run_job
 
 
 def grade_function(answers: Answers, name: str, cases: list[ProbeCase], limits: Limits | None = None) -> FunctionVerdict:
@@ -17,7 +17,12 @@ def grade_function(answers: Answers, name: str, cases: list[ProbeCase], limits: 
         return FunctionVerdict(name, "missing", f"no answer cell for {', '.join(absent)} was found. Keep the cell "
                                f"that defines `{spec.signature}` (if you deleted it, take it again from a fresh copy "
                                "of the notebook).")
-    job = run_job(cells, name, [(c.args, c.kwargs) for c in cases], limits)
+    return verdict_of(name, run_job(cells, name, [(c.args, c.kwargs) for c in cases], limits), cases)
+
+
+def verdict_of(name: str, job: JobResult, cases: list[ProbeCase]) -> FunctionVerdict:
+    """Judge what a sandbox job brought back (plain values) for graded function ``name``."""
+    spec = SPECS[name]
     if job.status != "ok":
         return FunctionVerdict(name, job.status, f"{spec.name}: {job.message}")
     if not job.function_found:

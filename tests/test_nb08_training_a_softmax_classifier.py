@@ -494,9 +494,6 @@ def test_inference_panel_without_a_model_says_what_to_do():
 
 # --- grading in the sandbox --------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="the grading sandbox does not yet provide the course package, whose "
-                   "course.network notebook 08's training cell imports (the lead makes course/ importable there); "
-                   "remove this mark then")
 def test_training_cell_is_graded_in_the_sandbox():
     from pathlib import Path
 
@@ -509,3 +506,18 @@ def test_training_cell_is_graded_in_the_sandbox():
     answers = Answers(catalog.NOTEBOOK, dict(answer_cells(source)))
     verdict = grade_function(answers, TRAIN, visible_cases(TRAIN))
     assert verdict.passed, verdict.message
+
+
+def test_only_functions_that_declare_it_may_import_course_in_the_sandbox():
+    """course/network.py holds answers to notebooks 02-05: notebook 04's cells cannot import it."""
+    from grader.grade import grade_function
+    from grader.hidden import visible_cases
+    from grader.notebook import Answers
+
+    cheat = ("def update_parameters(params, grads, learning_rate):\n"
+             "    from course import network\n"
+             "    return network.update(params, grads, learning_rate)\n")
+    verdict = grade_function(Answers("04_batchnorm_in_a_network", {"update_parameters": cheat}), "update_parameters",
+                             visible_cases("update_parameters"))
+    assert not verdict.passed
+    assert "No module named 'course'" in verdict.message

@@ -26,6 +26,9 @@ class FunctionSpec:
     # another seed another one): judge_together(spec, cases, records) -> a message for the
     # learner, or None. It runs after every probe has passed, in the trusted process.
     judge_together: Callable | None = field(default=None, compare=False)
+    # The grader's sandbox shows the ``course`` package only to functions that declare it: the
+    # helpers of later notebooks (course/network.py) hold answers to earlier ones.
+    uses_course: bool = False
 
     @property
     def returns_tuple(self) -> bool:

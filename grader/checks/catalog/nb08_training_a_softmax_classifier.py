@@ -345,5 +345,5 @@ FUNCTIONS = [
                  ("X", "Y", "layer_dims", "learning_rate", "epochs", "mini_batch_size", "seed"), ("params", "running"),
                  "train_softmax_classifier(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_batch_size=64, "
                  "seed=0) -> (params, running)",
-                 float_outputs=False, depends_on=("random_mini_batches",), judge=judge_training),
+                 float_outputs=False, depends_on=("random_mini_batches",), judge=judge_training, uses_course=True),
 ]

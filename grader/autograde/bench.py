@@ -1,0 +1,175 @@
+"""Benchmark of the autograder: submissions per minute on a synthetic class.
+
+``run()`` builds a class (``students`` x every course notebook that has a student version),
+grades it with one worker and with every core (sandboxed, no cache), and grades a sample of the
+same submissions with plain ``nbgrader autograde`` in a temporary nbgrader course, and returns
+the figures as a dict (``tools/bench.py`` prints and stores them). Also
+``python -m grader.autograde.bench [--students N] [--nbgrader-sample K]``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..sandbox import Limits, isolation
+from .plan import course_notebooks, plan
+from .run import cpu_count
+
+
+def _released() -> list[str]:
+    from ..release import NOTEBOOKS
+
+    return [nb for nb in course_notebooks() if (NOTEBOOKS / f"{nb}.ipynb").exists() and plan(nb).tests]
+
+
+def make_class(folder: Path, students: int, notebooks: list[str]) -> int:
+    """``folder/<student>/<notebook>.ipynb``: a mix of correct, partly done and chatty work."""
+    from ..release import NOTEBOOKS, filled_student_notebook
+
+    n = 0
+    for nb in notebooks:
+        perfect = filled_student_notebook(nb)
+        stub = json.loads((NOTEBOOKS / f"{nb}.ipynb").read_text(encoding="utf-8"))
+        first = plan(nb).functions[0] if plan(nb).functions else None
+        for i in range(students):
+            work = json.loads(json.dumps(perfect))
+            if i % 4 == 1 and first:  # the first function not done yet
+                for cell, blank in zip(work["cells"], stub["cells"]):
+                    if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == first:
+                        cell["source"] = blank["source"]
+            elif i % 4 == 2:  # prints in every answer cell
+                for cell in work["cells"]:
+                    if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and cell["cell_type"] == "code":
+                        src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                        cell["source"] = "print('working on it')\n" + src
+            path = folder / f"student{i:03d}" / f"{nb}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(work), encoding="utf-8")
+            n += 1
+    return n
+
+
+def _time_autograde(subs: Path, out: Path, workers: int) -> tuple[float, float, object]:
+    """(wall seconds, load average during the run, summary) of one full grading (no cache, no gradebook).
+    The load average says how many processes wanted a core: above the cores, other work slowed us."""
+    from .run import autograde
+
+    start = time.perf_counter()
+    s = autograde(subs, out, workers=workers, limits=Limits(), gradebook=False, progress=False, log=lambda msg: None)
+    assert s.graded == s.submissions, "a benchmark run must grade everything (no cache)"
+    return time.perf_counter() - start, round(os.getloadavg()[0], 1), s
+
+
+def _time_gradebook(summary, subs: Path, course: Path) -> float:
+    from . import gradebook
+    from .layout import discover
+
+    found = discover(subs)
+    paths = {(x.student_id, x.rel): x.path for x in found.submissions}
+    start = time.perf_counter()
+    report = gradebook.update(summary.entries, paths, course)
+    assert not report.problems, report.problems
+    return time.perf_counter() - start
+
+
+def plain_nbgrader(subs: Path, notebooks: list[str], sample: int, work: Path) -> dict:
+    """Time ``nbgrader autograde`` (one kernel per notebook, the usual way) on ``sample``
+    students' submissions of every notebook, in a temporary nbgrader course."""
+    from ..release import source_notebook
+    from ..sourcefiles import source_path
+    from .gradebook import _generate
+
+    import nbformat
+
+    course = work / "nbgrader-course"
+    db = f"sqlite:///{course / 'gradebook.db'}"
+    (course).mkdir(parents=True)
+    students = sorted(p.name for p in subs.iterdir())[:sample]
+    for nb in notebooks:
+        (course / "source" / nb).mkdir(parents=True)
+        nbformat.write(source_notebook(source_path(nb)), course / "source" / nb / f"{nb}.ipynb")
+        _generate(nb, nb, db)
+        for sid in students:
+            dest = course / "submitted" / sid / nb / f"{nb}.ipynb"
+            dest.parent.mkdir(parents=True)
+            shutil.copy(subs / sid / f"{nb}.ipynb", dest)
+    (course / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\nc.CourseDirectory.db_url = {db!r}\n"
+        "c.Execute.timeout = 600\n", encoding="utf-8")
+    nbgrader = Path(sys.executable).with_name("nbgrader")
+    per_notebook = {}
+    start = time.perf_counter()
+    for nb in notebooks:
+        t = time.perf_counter()
+        res = subprocess.run([str(nbgrader), "autograde", nb, "--force"], cwd=course, capture_output=True, text=True,
+                             timeout=3600)
+        per_notebook[nb] = {"seconds": round(time.perf_counter() - t, 2), "exit": res.returncode}
+    seconds = time.perf_counter() - start
+    graded = sum(1 for _ in (course / "autograded").rglob("*.ipynb")) if (course / "autograded").exists() else 0
+    n = len(students) * len(notebooks)
+    return {"submissions": n, "autograded_files": graded, "seconds": round(seconds, 2),
+            "per_minute": round(60 * n / seconds, 2), "per_notebook": per_notebook,
+            "note": "plain nbgrader: student code and tests in one kernel, no isolation, one submission at a time"}
+
+
+def run(students: int = 40, notebooks: list[str] | None = None, workers: int | None = None,
+        nbgrader_sample: int = 2, gradebook: bool = True) -> dict:
+    """The benchmark's figures (a JSON-able dict)."""
+    notebooks = notebooks or _released()
+    cores = cpu_count()
+    workers = workers or cores
+    with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
+        work = Path(tmp)
+        subs = work / "submissions"
+        n = make_class(subs, students, notebooks)
+        from .run import _warm
+
+        _warm([])  # imports and hidden cases once, outside the timings (paid once per run in practice)
+        one, load_one, _ = _time_autograde(subs, work / "out1", 1)
+        many, load_many, summary = _time_autograde(subs, work / "outN", workers)
+        figures = {
+            "students": students, "notebooks": notebooks, "submissions": n, "cores": cores,
+            "load_average_at_start": round(os.getloadavg()[0], 1),
+            "isolation": isolation().mode,
+            # load_average_at_end: the 1-minute load when the run ended; above `cores`, other work competed
+            "workers_1": {"seconds": round(one, 2), "per_minute": round(60 * n / one, 1),
+                          "load_average_at_end": load_one},
+            "workers_all": {"workers": workers, "seconds": round(many, 2), "per_minute": round(60 * n / many, 1),
+                            "load_average_at_end": load_many},
+            "speedup_all_vs_1": round(one / many, 2),
+            "parallel_efficiency": round(one / many / workers, 2),
+            "seconds_per_submission_1_worker": round(one / n, 3),
+        }
+        if gradebook:  # recording a fresh gradebook (nbgrader's generate_assignment, then one row per submission)
+            gb = _time_gradebook(summary, subs, work / "course")
+            figures["gradebook_seconds"] = round(gb, 2)
+            figures["workers_all_with_gradebook"] = {"seconds": round(many + gb, 2),
+                                                     "per_minute": round(60 * n / (many + gb), 1)}
+        if nbgrader_sample:
+            nb = plain_nbgrader(subs, notebooks, nbgrader_sample, work)
+            figures["plain_nbgrader"] = nb
+            best = figures.get("workers_all_with_gradebook", figures["workers_all"])
+            figures["speedup_vs_plain_nbgrader"] = round(best["per_minute"] / nb["per_minute"], 1)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--students", type=int, default=40)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--nbgrader-sample", type=int, default=2, help="students graded with plain nbgrader (0: skip)")
+    args = p.parse_args(argv)
+    print(json.dumps(run(args.students, workers=args.workers, nbgrader_sample=args.nbgrader_sample), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,3 @@
+"""An infinite loop at the top level of the answer cell."""
+while True:
+    pass
