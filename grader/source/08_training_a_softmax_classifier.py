@@ -233,6 +233,7 @@ check_hidden(train_softmax_classifier)
 
 # %%
 LAYER_DIMS = [64, 64, 32, 10]
+params = running = None  # until training succeeds: the panel below then says what to do
 start = time.perf_counter()
 params, running = train_softmax_classifier(X_train, Y_train, LAYER_DIMS, learning_rate=0.3, epochs=20,
                                            mini_batch_size=64, seed=0)
