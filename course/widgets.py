@@ -61,7 +61,8 @@ class Panel:
     ``animated`` lists the artists that change when a control moves (lines, patches,
     titles...). They are left out of a cached background, so that a redraw restores the
     background and draws only them (matplotlib's blitting) - unless the axes' limits changed,
-    in which case the whole figure is drawn again and the background re-cached. Artists that
+    in which case the whole figure is drawn again and its background cached for those limits
+    (a slider moved back and forth then finds it again). Artists that
     ``draw`` creates anew (e.g. a contour set) must be marked animated by it.
     """
 
@@ -74,8 +75,7 @@ class Panel:
         self.status = widgets.HTML()
         self.last_redraw_seconds = 0.0
         self.full_redraws = 0
-        self._background = None
-        self._limits = None
+        self._backgrounds: dict = {}  # axes limits -> the figure drawn without its animated artists
         for control in controls.values():
             control.observe(self._on_change, names="value")
         header = [widgets.HTML(f"<b>{title}</b>")] if title else []
@@ -89,14 +89,16 @@ class Panel:
     def render(self) -> bytes:
         """Draw what changed (all of it if the axes' limits moved) and return PNG bytes."""
         canvas = self.fig.canvas
-        limits = [(ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes]
-        if self._background is None or limits != self._limits:
+        limits = tuple((tuple(ax.get_xlim()), tuple(ax.get_ylim())) for ax in self.fig.axes)
+        background = self._backgrounds.get(limits)
+        if background is None:
             canvas.draw()  # everything but the animated artists
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            self._limits = limits
+            if len(self._backgrounds) >= 64:  # a slider swept back and forth reuses these
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[limits] = canvas.copy_from_bbox(self.fig.bbox)
             self.full_redraws += 1
         else:
-            canvas.restore_region(self._background)
+            canvas.restore_region(background)
         for artist in self.fig.findobj(match=lambda a: a.get_animated() and a.get_visible()):
             self.fig.draw_artist(artist)
         return encode_png(canvas.buffer_rgba())
