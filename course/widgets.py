@@ -32,12 +32,6 @@ def figure(width: float = 9.0, height: float = 3.4, ncols: int = 2, dpi: int = 8
     return fig, axes
 
 
-def render_png(fig: Figure) -> bytes:
-    """PNG bytes of the whole figure."""
-    fig.canvas.draw()
-    return encode_png(fig.canvas.buffer_rgba())
-
-
 def slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f") -> widgets.FloatSlider:
     return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
                                readout_format=fmt, continuous_update=True, layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
