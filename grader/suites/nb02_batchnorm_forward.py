@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Mistake, Probe, Suite
+from . import Mistake, Probe, Suite, bn_messages
 
 
 def _cache(Z, Z_norm, mu, sigma2, gamma, beta, epsilon):
@@ -63,16 +63,11 @@ BATCHNORM_FORWARD = Suite(
         for i, (n, m, eps) in enumerate([(5, 3, 1e-5), (1, 10, 1e-2), (6, 1, 1e-5), (3, 16, 0.5), (7, 7, 1e-8)])
     ],
     mistakes=[
-        Mistake("sigma2 is the unbiased variance (dividing by m - 1). Batch norm uses the population variance "
-                "over the mini-batch (dividing by m; np.var's default).", _mistake(ddof=1)),
-        Mistake("epsilon is outside the square root: Z_norm = (Z - mu) / np.sqrt(sigma2 + epsilon).",
-                _mistake(eps_outside=True)),
-        Mistake("The statistics were taken over axis 0 (across units) instead of axis 1 (across the m examples "
-                "of the mini-batch). Use axis=1, keepdims=True.", _mistake(axis=0)),
-        Mistake("gamma and beta are swapped: gamma scales and beta shifts, Z_tilde = gamma * Z_norm + beta.",
-                _mistake(swap=True)),
-        Mistake("Z_tilde is Z_norm: the scale and shift are missing, Z_tilde = gamma * Z_norm + beta.",
-                _mistake(no_affine=True)),
+        Mistake(bn_messages.UNBIASED, _mistake(ddof=1)),
+        Mistake(bn_messages.EPS_OUTSIDE, _mistake(eps_outside=True)),
+        Mistake(bn_messages.AXIS0, _mistake(axis=0)),
+        Mistake(bn_messages.SWAPPED, _mistake(swap=True)),
+        Mistake(bn_messages.NO_AFFINE, _mistake(no_affine=True)),
         Mistake("gamma and beta were applied before normalizing, so normalization undid them. Normalize first, "
                 "then scale and shift.", _mistake(affine_first=True)),
         Mistake('cache["sigma2"] holds the standard deviation; store the variance, the backward pass needs it.',

@@ -7,7 +7,7 @@ import numpy as np
 from course import data, network
 
 from ..checks.catalog.nb04_batchnorm_in_a_network import NETWORK_CACHE_KEYS, TRAIN_DEFAULTS
-from . import Mistake, Probe, Suite
+from . import Mistake, Probe, Suite, bn_messages
 
 # --- inputs ---------------------------------------------------------------------------------
 
@@ -119,16 +119,11 @@ MODEL_FORWARD = Suite(
                 "ReLU acts on Z_tilde: Z = W @ A_prev, then batch norm, then A = relu(Z_tilde).", _fwd(relu_first=True)),
         Mistake("b[L] is missing from the output layer: ZL = W[L] @ A[L-1] + b[L] (only the hidden layers, "
                 "followed by batch norm, have no bias).", _fwd(no_b=True)),
-        Mistake("sigma2 is the unbiased variance (dividing by m - 1). Batch norm uses the population variance over "
-                "the mini-batch (dividing by m; np.var's default).", _fwd(ddof=1)),
-        Mistake("epsilon is outside the square root: Z_norm = (Z - mu) / np.sqrt(sigma2 + epsilon).",
-                _fwd(eps_outside=True)),
-        Mistake("The batch statistics were taken over axis 0 (across units) instead of axis 1 (across the m "
-                "examples). Use axis=1, keepdims=True.", _fwd(axis=0)),
-        Mistake("Z_tilde is Z_norm: the scale and shift are missing, Z_tilde = gamma * Z_norm + beta.",
-                _fwd(no_affine=True)),
-        Mistake("gamma and beta are swapped: gamma scales and beta shifts, Z_tilde = gamma * Z_norm + beta.",
-                _fwd(swap=True)),
+        Mistake(bn_messages.UNBIASED, _fwd(ddof=1)),
+        Mistake(bn_messages.EPS_OUTSIDE, _fwd(eps_outside=True)),
+        Mistake(bn_messages.AXIS0, _fwd(axis=0)),
+        Mistake(bn_messages.NO_AFFINE, _fwd(no_affine=True)),
+        Mistake(bn_messages.SWAPPED, _fwd(swap=True)),
         Mistake("The epsilon argument was ignored (1e-5 hard-coded): pass epsilon on to every batch-norm layer.",
                 _fwd(eps_fixed=True)),
         Mistake('Wrong cache content: cache["Z_norm"] holds Z_tilde. Store the normalized Z before the scale and '
