@@ -129,17 +129,42 @@ def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> list[Pa
     return written
 
 
-def filled_student_notebook(notebook: str, notebooks_dir: Path = NOTEBOOKS) -> dict:
-    """The student notebook with every answer cell replaced by the reference solution's cell
-    (as JSON dict): a perfect submission, for tests and benchmarks."""
+def reference_answers(source: Path) -> dict[str, tuple[str, str]]:
+    """``{grade_id: (cell_type, text)}`` of the answer cells of an instructor source: the code
+    of each graded function, and the model answer of each written question (without the
+    solution markers)."""
+    answers = {}
+    for cell in read_source(source).cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and meta.get("grade_id"):
+            text = cell.source
+            if cell.cell_type == "markdown":
+                text = "\n".join(line for line in text.splitlines()
+                                 if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")).strip()
+            answers[meta["grade_id"]] = (cell.cell_type, text)
+    return answers
+
+
+def filled_student_notebook(notebook: str, notebooks_dir: Path = NOTEBOOKS, written: bool = False) -> dict:
+    """The student notebook (as a JSON dict) with every code answer cell - and, with ``written``,
+    every written answer - replaced by the instructor source's cell with the same grade_id: a
+    perfect submission, for tests, benchmarks and the browser tests."""
     import json
 
-    from .sourcefiles import answer_cells, source_path
+    from .sourcefiles import source_path
 
+    source = source_path(notebook)
+    if not source.exists():
+        raise FileNotFoundError(f"{notebook}.ipynb has no instructor source {source}; notebooks/ is made by "
+                                "`python -m grader release` from grader/source/.")
+    answers = reference_answers(source)
     nb = json.loads((notebooks_dir / f"{notebook}.ipynb").read_text(encoding="utf-8"))
-    solutions = answer_cells(source_path(notebook))
-    for cell in nb["cells"]:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if cell.get("cell_type") == "code" and gid in solutions:
-            cell["source"] = solutions[gid]
+    answer_cells = [c for c in nb["cells"] if nbgrader_meta(c).get("solution")
+                    and (written or c.get("cell_type") == "code")]
+    missing = [nbgrader_meta(c).get("grade_id") for c in answer_cells if nbgrader_meta(c).get("grade_id") not in answers]
+    if missing:
+        raise ValueError(f"{notebook}.ipynb: the answer cells {missing} have no solution in {source}; "
+                         "is the notebook out of date? Run `python -m grader release`.")
+    for cell in answer_cells:
+        cell["source"] = answers[nbgrader_meta(cell)["grade_id"]][1]
     return nb

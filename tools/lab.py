@@ -32,7 +32,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-SOURCES = ROOT / "grader" / "source"
 DATA = ROOT / "data"
 
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
@@ -62,47 +61,12 @@ def chromium_problem() -> str | None:
 
 # --- the course copy -----------------------------------------------------------------------
 
-def _nbgrader(cell: dict) -> dict:
-    meta = cell.get("metadata") or {}
-    return meta.get("nbgrader") or {}
-
-
-def reference_answers(source: Path) -> dict[str, tuple[str, str]]:
-    """``{grade_id: (cell_type, text)}`` of the answer cells of an instructor source: the code
-    of each graded function, and the model answer of each written question (without the
-    solution markers)."""
-    from grader.sourcefiles import read_source
-
-    answers = {}
-    for cell in read_source(source).cells:
-        meta = _nbgrader(cell)
-        if meta.get("solution") and meta.get("grade_id"):
-            text = cell.source
-            if cell.cell_type == "markdown":
-                text = "\n".join(line for line in text.splitlines()
-                                 if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")).strip()
-            answers[meta["grade_id"]] = (cell.cell_type, text)
-    return answers
-
-
 def filled_notebook(student: Path) -> dict:
     """The student notebook ``student`` with each answer cell (code and written answers)
     replaced by the instructor source's cell that carries the same grade_id."""
-    source = SOURCES / f"{student.stem}.py"
-    if not source.exists():
-        raise FileNotFoundError(f"{student.name} has no instructor source {source.relative_to(ROOT)}; "
-                                "notebooks/ is made by `python -m grader release` from grader/source/.")
-    answers = reference_answers(source)
-    nb = json.loads(student.read_text(encoding="utf-8"))
-    missing = [_nbgrader(c).get("grade_id") for c in nb["cells"]
-               if _nbgrader(c).get("solution") and _nbgrader(c).get("grade_id") not in answers]
-    if missing:
-        raise ValueError(f"{student.name}: the answer cells {missing} have no solution in {source.relative_to(ROOT)}; "
-                         "is the notebook out of date? Run `python -m grader release`.")
-    for cell in nb["cells"]:
-        if _nbgrader(cell).get("solution"):
-            cell["source"] = answers[_nbgrader(cell)["grade_id"]][1]
-    return nb
+    from grader.release import filled_student_notebook
+
+    return filled_student_notebook(student.stem, student.parent, written=True)
 
 
 def course_copy(dest: Path, notebooks: list[Path] | None = None) -> dict[str, str]:
