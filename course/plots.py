@@ -18,15 +18,21 @@ def _levels(bowl: Bowl, W1, W2) -> tuple[np.ndarray, np.ndarray]:
     return gap, np.geomspace(top * 1e-4, top, 12)
 
 
-def view_box(bowl: Bowl, w0=(0.0, 0.0), margin: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
-    """A window around the start w0 and the minimum w*, its edges rounded to a coarse grid
-    (so that it stays put while w* moves a little: a slider can then redraw only the path)."""
-    pts = np.array([w0, bowl.w_star])
-    lo, hi = pts.min(0), pts.max(0)
-    span = np.maximum(hi - lo, 0.25 * np.abs(hi).max() + 1e-3)
-    lo, hi = lo - margin * span, hi + margin * span
-    step = np.array([nice_ceil(s / 4) for s in hi - lo])
-    lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
+def view_box(bowl: Bowl, w0=(0.0, 0.0), margin: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """A 90 x 90 grid over a window holding the start w0 and the minimum w*.
+
+    Along each axis the window reaches from w0 towards w* a length taken from the coarse
+    ladder 1, 2, 5 x 10^k (at least ``1 + margin`` times the distance), and a quarter of
+    that length the other way. So it stays put while w* moves within a factor of about two:
+    a slider that moves w* then redraws the path and the contours over a cached background
+    instead of the whole figure (new axis limits mean new ticks, drawn again).
+    """
+    w0 = np.asarray(w0, dtype=float)
+    d = bowl.w_star - w0
+    reach = np.maximum(np.abs(d), 0.25 * np.abs(d).max() + 1e-3)
+    ext = np.array([nice_ceil((1 + margin) * r, steps=(1.0, 2.0, 5.0)) for r in reach])
+    lo = np.where(d >= 0, w0 - 0.25 * ext, w0 - ext)
+    hi = np.where(d >= 0, w0 + ext, w0 + 0.25 * ext)
     return np.linspace(lo[0], hi[0], 90), np.linspace(lo[1], hi[1], 90)
 
 

@@ -63,7 +63,11 @@ class Panel:
     def __init__(self, fig: Figure, draw: Callable[[dict], str | None], controls: dict, title: str = "",
                  animated: Iterable = ()):
         self.fig, self.draw, self.controls = fig, draw, controls
+        children = {id(a) for parent in (fig, *fig.axes) for a in parent.get_children()}
         for artist in animated:
+            if id(artist) not in children:
+                raise ValueError(f"{artist!r} is not a child of the figure or of one of its axes: a panel "
+                                 "redraws only those, so it would never be drawn")
             artist.set_animated(True)
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{fig.get_figwidth() * fig.dpi:.0f}px"))
         self.status = widgets.HTML()
@@ -93,9 +97,19 @@ class Panel:
             self.full_redraws += 1
         else:
             canvas.restore_region(background)
-        for artist in self.fig.findobj(match=lambda a: a.get_animated() and a.get_visible()):
+        for artist in self.animated_artists():
             self.fig.draw_artist(artist)
         return encode_png(canvas.buffer_rgba())
+
+    def animated_artists(self) -> list:
+        """The visible animated artists, in drawing order (by zorder within the figure and
+        within each axes). Only the figure's and the axes' own children are looked at (a
+        deep ``findobj`` walk of every tick cost more than drawing the artists)."""
+        found = []
+        for parent in (self.fig, *self.fig.axes):
+            mine = [a for a in parent.get_children() if a.get_animated() and a.get_visible()]
+            found.extend(sorted(mine, key=lambda a: a.get_zorder()))
+        return found
 
     def redraw(self) -> None:
         start = time.perf_counter()
@@ -127,12 +141,13 @@ def encode_png(rgba) -> bytes:
     return buf.getvalue()
 
 
-def nice_ceil(x: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is >= x (stable axis limits)."""
+def nice_ceil(x: float, steps: tuple = (1.0, 2.0, 2.5, 5.0)) -> float:
+    """The smallest of ``steps`` (1, 2, 2.5, 5 by default) times a power of ten that is >= x
+    (stable axis limits: a coarser ladder such as (1, 2, 5) changes them less often)."""
     if not np.isfinite(x) or x <= 0:
         return 1.0
     power = 10.0 ** np.floor(np.log10(x))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for step in (*steps, 10.0):
         if step * power >= x * (1 - 1e-12):
             return float(step * power)
     return float(10 * power)
