@@ -152,6 +152,7 @@ def draw_probability_bars(ax, n_classes: int = C, title: str = "") -> dict:
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("probability")
     ax.grid(axis="y", lw=0.4, alpha=0.5)
+    ax.set_axisbelow(True)  # the grid under the moving bars, as blitting draws it
     ax.legend(fontsize=8, loc="upper center", ncols=2)  # above the bars, which stay below 1
     ax.set_title(title, fontsize=10)
     return {"ax": ax, "soft": soft, "hard": hard}
@@ -174,6 +175,7 @@ def draw_loss_bars(ax, n_classes: int = C, title: str = "") -> dict:
     ax.set_ylim(-1.05, 1.4)
     ax.set_yticks(np.linspace(-1, 1, 5))
     ax.grid(axis="y", lw=0.4, alpha=0.5)
+    ax.set_axisbelow(True)  # the grid under the moving bars, as blitting draws it
     ax.legend(fontsize=8, loc="upper center", ncols=3)  # above the bars, which stay in [-1, 1]
     ax.set_title(title, fontsize=10)
     return {"ax": ax, "y_hat": y_hat, "label": label, "grad": grad}

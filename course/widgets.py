@@ -69,6 +69,8 @@ class Panel:
                 raise ValueError(f"{artist!r} is not a child of the figure or of one of its axes: a panel "
                                  "redraws only those, so it would never be drawn")
             artist.set_animated(True)
+        for artist in overlays_above_animated(fig):
+            artist.set_animated(True)
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{fig.get_figwidth() * fig.dpi:.0f}px"))
         self.status = widgets.HTML()
         self.last_redraw_seconds = 0.0
@@ -111,6 +113,26 @@ class Panel:
             found.extend(sorted(mine, key=lambda a: a.get_zorder()))
         return found
 
+    def blit_error(self, tolerance: int = 8) -> float:
+        """The fraction of pixels of the image shown that differ (by more than ``tolerance``
+        in a channel) from a full draw of the figure as it stands: 0 when blitting is right; a
+        stale cached background or an artist drawn in the wrong order shows up here."""
+        from PIL import Image
+
+        shown = np.asarray(Image.open(io.BytesIO(self.image.value)).convert("RGB")).astype(int)
+        animated = self.animated_artists()
+        for artist in animated:
+            artist.set_animated(False)
+        try:
+            self.fig.canvas.draw()
+            full = np.asarray(self.fig.canvas.buffer_rgba())[..., :3].astype(int)
+        finally:
+            for artist in animated:
+                artist.set_animated(True)
+        if shown.shape != full.shape:
+            return 1.0
+        return float(np.any(np.abs(shown - full) > tolerance, axis=-1).mean())
+
     def redraw(self) -> None:
         start = time.perf_counter()
         text = self.draw(self.values())
@@ -130,6 +152,37 @@ class Panel:
         from IPython.display import display
 
         display(self.widget)
+
+
+def overlays_above_animated(fig: Figure) -> list:
+    """What a full draw puts over an axes' animated artists: spines, legends and texts over
+    the axes' area, and the axis itself when its grid lines show, whenever their zorder is
+    above the lowest animated one. Blitting draws the animated artists over a cached
+    background, so these would end up under them (a legend under histogram bars, an image
+    over the spines); marked animated too, they are drawn after them, as a full draw would.
+    (An axis redrawn on every move costs its tick labels: a panel keeps its grid below its
+    moving bars with ``ax.set_axisbelow(True)``.)"""
+    from matplotlib.axis import Axis
+    from matplotlib.legend import Legend
+    from matplotlib.spines import Spine
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        moving = [a for a in ax.get_children() if a.get_animated()]
+        if not moving:
+            continue
+        lowest = min(a.get_zorder() for a in moving)
+        for a in ax.get_children():
+            if a.get_animated() or not a.get_visible() or a.get_zorder() <= lowest:
+                continue
+            if isinstance(a, Axis):
+                if any(line.get_visible() for line in a.get_gridlines()):
+                    found.append(a)
+            elif isinstance(a, (Legend, Text, Spine)) and a.get_window_extent(renderer).overlaps(ax.bbox):
+                found.append(a)
+    return found
 
 
 def encode_png(rgba) -> bytes:

@@ -17,8 +17,11 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> tuple[n
     return nb, time.perf_counter() - start
 
 
-def execute_source(path: Path, timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
-    """Execute an instructor source (py:percent) as a notebook in ``notebooks/``."""
+def execute_source(path: Path, timeout: int = 300, then: tuple[str, ...] = ()) -> tuple[nbformat.NotebookNode, float]:
+    """Execute an instructor source (py:percent) as a notebook in ``notebooks/``; ``then``:
+    code cells appended after the source's own (tests use them to inspect the kernel)."""
     from .release import NOTEBOOKS, source_notebook
 
-    return execute(source_notebook(path), NOTEBOOKS, timeout)
+    nb = source_notebook(path)
+    nb.cells.extend(nbformat.v4.new_code_cell(code) for code in then)
+    return execute(nb, NOTEBOOKS, timeout)

@@ -69,3 +69,41 @@ def test_every_control_redraws_the_same_figure_in_place(name, panel):
     lines_now = [a for ax in fig.axes for a in ax.get_children() if a.__class__.__name__ in ("Line2D", "StepPatch")]
     assert lines_before and all(a in lines_now for a in lines_before)
     assert panel.status.value
+
+
+@pytest.mark.parametrize("name,panel", list(_panels()), ids=["01", "02"])
+def test_a_blitted_frame_shows_what_a_full_draw_shows(name, panel):
+    """Swept back and forth, a panel reuses cached backgrounds: each frame must still be the
+    figure a full draw gives (a stale background would show old ticks or titles)."""
+    sweeps = {"gamma": [0.3, 2.5, 1.0, 0.3], "beta": [2.0, -1.5, 2.0], "epsilon": [0.5, 1e-5, 0.5]}
+    for control, values in sweeps.items():
+        for v in values:
+            panel.set(**{control: v})
+            differ = panel.blit_error()
+            assert differ < 0.002, f"{name}: after {control}={v}, {differ:.2%} of the pixels differ from a full draw"
+
+
+def test_the_contour_view_holds_start_and_minimum_and_rarely_moves():
+    from course.plots import view_box
+
+    X, y = data.two_scale_regression(m=200, seed=0)
+    Xn = (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
+    views = set()
+    for gamma in np.linspace(0.1, 3.0, 31):
+        bowl = Bowl.of(np.vstack([Xn[0], gamma * Xn[1]]), y)
+        w1, w2 = view_box(bowl)
+        for grid, w in ((w1, bowl.w_star[0]), (w2, bowl.w_star[1])):
+            assert grid[0] <= min(0.0, w) and max(0.0, w) <= grid[-1]
+            assert abs(w) <= 0.8 * max(abs(grid[0]), abs(grid[-1])), "w* sits in the window, not on its edge"
+        views.add((w1[0], w1[-1], w2[0], w2[-1]))
+    assert len(views) <= 7, f"a gamma sweep moved the contour window {len(views)} times in 31 steps"
+
+
+def test_a_panel_refuses_an_animated_artist_it_would_never_draw():
+    from course.widgets import figure
+
+    fig, (ax, _) = figure()
+    ax.plot([0, 1], label="x")
+    legend_text = ax.legend().get_texts()[0]
+    with pytest.raises(ValueError, match="never be drawn"):
+        Panel(fig, lambda v: "", {}, animated=[legend_text])

@@ -182,3 +182,28 @@ def measure_panels(moves: int = 30, goal_ms: float = 50.0) -> None:
     """Measure every live panel and print the figures as one JSON line after :data:`MARK`."""
     rows = [measure_panel(p, moves, goal_ms=goal_ms) for p in live_panels()]
     print(MARK + json.dumps(rows))
+
+
+BLIT_MARK = "@@panel-blitting@@"
+
+
+def verify_blitting(moves: int = 3, tolerance: float = 0.002) -> None:
+    """Drag every control of every live panel across its range and back, and compare each
+    frame shown with a full draw of the figure (:meth:`course.widgets.Panel.blit_error`).
+    Prints, after :data:`BLIT_MARK`, a JSON list of the frames where more than ``tolerance``
+    of the pixels differ (empty when blitting is right), then the number of frames compared."""
+    bad, compared = [], 0
+    for panel in live_panels():
+        for name, control in panel.controls.items():
+            values = control_moves(control, moves)
+            if not values:
+                continue
+            start = control.value
+            for v in [*values, *values[::-1], start]:
+                panel.set(**{name: v})
+                differ = panel.blit_error()
+                compared += 1
+                if differ > tolerance:
+                    bad.append({"panel": _title(panel), "control": name, "value": repr(v), "differ": round(differ, 4)})
+    print(BLIT_MARK + json.dumps(bad))
+    print(f"{compared} frames compared")
