@@ -265,6 +265,28 @@ _JS_CELLS = _JS_NOTEBOOK + """
   return out;
 }"""
 
+_JS_WIDGETS_RENDERED = _JS_NOTEBOOK + """
+(path) => {
+  const w = nbWidget(path);
+  if (!w) return false;
+  const cells = w.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells.get(i);
+    if (c.type !== 'code') continue;
+    const wanted = c.outputs.toJSON().filter(o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
+    if (!wanted) continue;
+    const view = w.content.widgets[i];
+    if (!view || !view.outputArea) return false;
+    const node = view.outputArea.node;
+    if (/Loading widget/.test(node.textContent)) return false;
+    // rendered, or hidden by the widget manager because the widget was closed (a finished progress bar)
+    const shown = Array.from(node.querySelectorAll('.jp-OutputArea-output'))
+      .filter(o => o.querySelector('.jupyter-widgets') || o.classList.contains('lm-mod-hidden')).length;
+    if (shown < wanted) return false;
+  }
+  return Array.from(w.node.querySelectorAll('img.widget-image')).every(i => i.src && i.complete);
+}"""
+
 _JS_KERNEL_STATUS = _JS_NOTEBOOK + """
 (path) => { const w = nbWidget(path); const k = w && w.sessionContext.session && w.sessionContext.session.kernel;
             return k ? k.status : 'none'; }"""
@@ -403,11 +425,10 @@ class NotebookPage:
         return self.page.evaluate(_JS_KERNEL_STATUS, self.path)
 
     def wait_widgets_rendered(self, timeout: float = 60.0) -> None:
-        """Wait until no output still says "Loading widget..." and every widget image has its figure."""
-        self.page.wait_for_function(
-            """() => !Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(e => /Loading widget/.test(e.textContent))
-                     && Array.from(document.querySelectorAll('.jp-Notebook img.widget-image')).every(i => i.src && i.complete)""",
-            timeout=timeout * 1000, polling=200)
+        """Wait until every widget output of the notebook's model is rendered in its cell (the
+        outputs reach the page a moment after the kernel has finished), none still says
+        "Loading widget...", and every widget image has its figure."""
+        self.page.wait_for_function(_JS_WIDGETS_RENDERED, arg=self.path, timeout=timeout * 1000, polling=200)
 
     def cell_problems(self) -> list[str]:
         """What a learner would see go wrong: errors in outputs, code cells that did not run,
