@@ -173,7 +173,7 @@ def _draw_grid(ax, grid: network.GridResult, title: str):
     ax.set_xlabel("learning rate")
     ax.set_ylabel("init scale")
     ax.set_title(title, fontsize=9)
-    box = Rectangle((-0.5, -0.5), 1, 1, fill=False, ec=RED, lw=2)
+    box = Rectangle((-0.5, -0.5), 1, 1, fill=False, ec=RED, lw=2, zorder=4)  # over the numbers: they stay in the cached background
     ax.add_patch(box)
     return box
 

@@ -129,7 +129,9 @@ def draw_prediction_grid(ax, X: np.ndarray, y_true, y_pred, rows: int, cols: int
     ax.imshow(mosaic(X, rows, cols, label_room=4), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
     y_true = np.asarray(y_true)
     boxes = [Rectangle((c * width + 0.5, r * height + 0.5), 8, 8) for r, c in (divmod(k, cols) for k in range(n))]
-    frames = ax.add_collection(PatchCollection(boxes, facecolor="none", linewidth=2.5, edgecolor=GREEN))
+    # zorder above the labels (which never overlap the frames): the labels then stay in a
+    # panel's cached background instead of being drawn again over the moving frames
+    frames = ax.add_collection(PatchCollection(boxes, facecolor="none", linewidth=2.5, edgecolor=GREEN, zorder=3.5))
     wrong_texts = []
     for k in range(n):
         r, c = divmod(k, cols)

@@ -57,7 +57,10 @@ class Panel:
     background and draws only them (matplotlib's blitting) - unless the axes' limits changed,
     in which case the whole figure is drawn again and its background cached for those limits
     (a slider moved back and forth then finds it again). Artists that
-    ``draw`` creates anew (e.g. a contour set) must be marked animated by it.
+    ``draw`` creates anew (e.g. a contour set) must be marked animated by it. They must be
+    children of the figure or of its axes (a ``ValueError`` says so otherwise); whatever a
+    full draw would put over them (a legend, the spines...) is redrawn over them too
+    (:func:`overlays_above_animated`), and :meth:`blit_error` checks a frame against a full draw.
     """
 
     def __init__(self, fig: Figure, draw: Callable[[dict], str | None], controls: dict, title: str = "",
@@ -69,8 +72,14 @@ class Panel:
                 raise ValueError(f"{artist!r} is not a child of the figure or of one of its axes: a panel "
                                  "redraws only those, so it would never be drawn")
             artist.set_animated(True)
+        self._stamps = []  # opaque legends over moving artists: their pixels, pasted back on top
         for artist in overlays_above_animated(fig):
-            artist.set_animated(True)
+            if _stampable(artist):
+                artist.get_frame().set_alpha(1.0)
+                artist.get_frame().set_boxstyle("square", pad=0.0)
+                self._stamps.append(artist)
+            else:
+                artist.set_animated(True)
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{fig.get_figwidth() * fig.dpi:.0f}px"))
         self.status = widgets.HTML()
         self.last_redraw_seconds = 0.0
@@ -90,17 +99,22 @@ class Panel:
         """Draw what changed (all of it if the axes' limits moved) and return PNG bytes."""
         canvas = self.fig.canvas
         limits = tuple((tuple(ax.get_xlim()), tuple(ax.get_ylim())) for ax in self.fig.axes)
-        background = self._backgrounds.get(limits)
-        if background is None:
+        cached = self._backgrounds.get(limits)
+        if cached is None:
             canvas.draw()  # everything but the animated artists
             if len(self._backgrounds) >= 64:  # a slider swept back and forth reuses these
                 self._backgrounds.pop(next(iter(self._backgrounds)))
-            self._backgrounds[limits] = canvas.copy_from_bbox(self.fig.bbox)
+            renderer = canvas.get_renderer()
+            stamps = [canvas.copy_from_bbox(_pixel_box(legend.get_frame().get_window_extent(renderer)))
+                      for legend in self._stamps if legend.get_visible()]
+            cached = self._backgrounds[limits] = (canvas.copy_from_bbox(self.fig.bbox), stamps)
             self.full_redraws += 1
         else:
-            canvas.restore_region(background)
+            canvas.restore_region(cached[0])
         for artist in self.animated_artists():
             self.fig.draw_artist(artist)
+        for stamp in cached[1]:  # an opaque legend looks the same whatever moves under it
+            canvas.restore_region(stamp)
         return encode_png(canvas.buffer_rgba())
 
     def animated_artists(self) -> list:
@@ -183,6 +197,25 @@ def overlays_above_animated(fig: Figure) -> list:
             elif isinstance(a, (Legend, Text, Spine)) and a.get_window_extent(renderer).overlaps(ax.bbox):
                 found.append(a)
     return found
+
+
+def _stampable(artist) -> bool:
+    """A legend with a frame and a fixed place, above every moving artist of its axes: made
+    opaque and square, its pixels never change, so a panel pastes them back over the moving
+    artists instead of drawing its text on every move."""
+    from matplotlib.legend import Legend
+
+    if not isinstance(artist, Legend) or not artist.get_frame_on() or artist._loc in (0, "best"):
+        return False
+    moving = [a.get_zorder() for a in artist.axes.get_children() if a.get_animated()]
+    return all(z < artist.get_zorder() for z in moving)
+
+
+def _pixel_box(bbox):
+    """The whole pixels a display-space box touches, plus the frame line's antialiasing."""
+    from matplotlib.transforms import Bbox
+
+    return Bbox.from_extents(np.floor(bbox.x0) - 1, np.floor(bbox.y0) - 1, np.ceil(bbox.x1) + 1, np.ceil(bbox.y1) + 1)
 
 
 def encode_png(rgba) -> bytes:
