@@ -128,9 +128,9 @@ def activations_panel(X, depth: int = 10, width: int = 64, seed: int = 0, exampl
                           color=BLUE, alpha=0.55, label="batch norm: $\\tilde z$")
     hist_plain = ax_h.stairs(_fractions(z_plain[-1]), EDGES, fill=False,
                              color=GREY, lw=1.5, label="no batch norm: $z$")
-    ax_h.axvline(0, color=RED, lw=0.8, ls=":")
-    ax_h.text(0.98, 0.95, "ReLU passes\nwhat is > 0", transform=ax_h.transAxes, ha="right", va="top", fontsize=8,
-              color=RED)
+    # in the legend rather than a text of its own: a legend over the moving histograms is pasted
+    # from the panel's cache, a text would be drawn again on every move
+    ax_h.axvline(0, color=RED, lw=0.8, ls=":", label="the ReLU passes what is > 0")
     ax_h.set(xlim=(EDGES[0], EDGES[-1]), ylim=(0, 0.25), xlabel="value entering the ReLU", ylabel="fraction")
     ax_h.legend(fontsize=8, loc="upper left")
     (line_bn,) = ax_s.semilogy(layers, s_bn, "o-", color=BLUE, ms=4, label="batch norm")
