@@ -107,3 +107,25 @@ def test_a_panel_refuses_an_animated_artist_it_would_never_draw():
     legend_text = ax.legend().get_texts()[0]
     with pytest.raises(ValueError, match="never be drawn"):
         Panel(fig, lambda v: "", {}, animated=[legend_text])
+
+
+@pytest.mark.parametrize("loc, stamped", [("upper left", True), ("best", False)])
+def test_a_legend_over_moving_artists_stays_on_top(loc, stamped):
+    """A legend with a fixed place is made opaque and pasted from the cache; one placed 'best'
+    (it may move) is drawn again on every move. Either way it stays above the moving line."""
+    from course.widgets import figure
+
+    fig, (ax, _) = figure()
+    (line,) = ax.plot([0, 1], [0, 1], lw=30, label="moving")
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    legend = ax.legend(loc=loc)
+    slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0)
+
+    def draw(v):
+        line.set_ydata([v["y"], v["y"]])  # a thick band across the axes, through the legend at the top
+
+    panel = Panel(fig, draw, {"y": slider}, animated=[line])
+    assert (legend in panel._stamps) is stamped and legend.get_animated() is not stamped
+    for y in (0.92, 0.1, 0.5, 0.92, 0.9):
+        panel.set(y=y)
+        assert panel.blit_error() < 0.002  # a legend under the band: over 0.5% of the pixels
