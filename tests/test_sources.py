@@ -3,21 +3,19 @@ visible and hidden check in it passes against the reference solutions."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from grader.checks.specs import functions_of
 from grader.execute import execute_source
 from grader.sourcefiles import all_sources
+from tools.panel_timing import BLIT_MARK, kernel_cell
 
 SOURCES = all_sources()
-ROOT = Path(__file__).resolve().parent.parent
 # After the source's own cells: drag every slider of every panel back and forth and compare
 # each frame with a full draw of its figure (a stale cached background, an overlay drawn under
 # a moving artist...).
-VERIFY_BLITTING = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-                   "from tools.panel_timing import verify_blitting\nverify_blitting()")
+VERIFY_BLITTING = kernel_cell("verify_blitting()")
 
 
 def _text(cell) -> str:
@@ -41,8 +39,6 @@ def test_source_executes_headless_and_passes_its_checks(source):
     widgets = [c for c in nb.cells if c.cell_type == "code" and any(
         "application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c.get("outputs", []))]
     assert widgets, f"{source.stem} displays no widget panel"
-    from tools.panel_timing import BLIT_MARK
-
     text = _text(nb.cells[-1])
     line = next((ln for ln in text.splitlines() if ln.startswith(BLIT_MARK)), None)
     assert line is not None, f"the blitting check did not run: {text!r}"

@@ -65,7 +65,7 @@ def bench_source(path: Path, moves: int) -> dict:
 
     from grader.release import NOTEBOOKS, source_notebook
 
-    from .panel_timing import MARK
+    from .panel_timing import MARK, kernel_cell
 
     nb = source_notebook(path)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -81,10 +81,7 @@ def bench_source(path: Path, moves: int) -> dict:
                 if cell.cell_type == "code":
                     cells.append((time.perf_counter() - t, index, _first_line(cell)))
             result["execute_s"] = time.perf_counter() - start
-            probe = nbformat.v4.new_code_cell(
-                f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-                f"from tools.panel_timing import measure_panels\n"
-                f"measure_panels({moves}, goal_ms={GOALS['redraw_kernel_ms']})")
+            probe = nbformat.v4.new_code_cell(kernel_cell(f"measure_panels({moves}, goal_ms={GOALS['redraw_kernel_ms']})"))
             nb.cells.append(probe)
             client.execute_cell(probe, len(nb.cells) - 1)
     except CellExecutionError as exc:

@@ -21,10 +21,18 @@ import pstats
 import re
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
 MARK = "@@panel-timing@@"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def kernel_cell(call: str) -> str:
+    """The code of a notebook cell that runs ``call`` (e.g. ``"measure_panels(30)"``), a
+    function of this module, in the notebook's own kernel."""
+    return f"import sys; sys.path.insert(0, {str(ROOT)!r})\nfrom tools import panel_timing\npanel_timing.{call}"
 
 
 def quantile(values, q: float) -> float:
