@@ -7,7 +7,6 @@ executed on its own, with the same prelude that student cells get.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from .checks.runner import PRELUDE
 from .checks.specs import SPECS
@@ -27,6 +26,3 @@ def reference(name: str):
         exec(compile(cells[dep], f"<reference {dep}>", "exec"), namespace)  # noqa: S102
     return namespace[name]
 
-
-def source_dir() -> Path:
-    return Path(__file__).with_name("source")

@@ -48,13 +48,14 @@ class Mismatch(Exception):
     """A difference between two plain values, described for a learner."""
 
 
-def _describe(value) -> str:
+def describe(value) -> str:
+    """A plain value in a few words for a learner: "an array of shape (3, 1) and dtype float64"..."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, Scalar):
         return f"a {value.type_name} ({value.value!r})" if value.type_name != "NoneType" else "None"
-    if isinstance(value, Opaque):
-        return f"a {value.type_name}"
+    if isinstance(value, Opaque):  # some names come with their article ("a list of 200 items")
+        return value.type_name if value.type_name.startswith(("a ", "an ")) else f"a {value.type_name}"
     if isinstance(value, tuple):
         return f"a tuple of {len(value)}"
     if isinstance(value, list):
@@ -87,16 +88,16 @@ def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> floa
             got = tuple(got)
         if not isinstance(got, tuple) or len(got) != len(want):
             names = ", ".join(spec.outputs)
-            raise Mismatch(f"{spec.name} should return a tuple ({names}); it returned {_describe(got)}.")
+            raise Mismatch(f"{spec.name} should return a tuple ({names}); it returned {describe(got)}.")
         return max((compare(g, w, n, spec, input_shape) for g, w, n in zip(got, want, spec.outputs)), default=0.0)
     if isinstance(want, list):  # e.g. one cache per layer
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
-            raise Mismatch(f"{label} should be a list of {len(want)}; it is {_describe(got)}.")
+            raise Mismatch(f"{label} should be a list of {len(want)}; it is {describe(got)}.")
         return max((compare(g, w, f"{label}[{i}]", spec, input_shape) for i, (g, w) in enumerate(zip(got, want))),
                    default=0.0)
     if isinstance(want, dict):
         if not isinstance(got, dict):
-            raise Mismatch(f"{label} should be a dict; it is {_describe(got)}.")
+            raise Mismatch(f"{label} should be a dict; it is {describe(got)}.")
         keys = [k for k in (spec.cache_keys or tuple(want)) if k in want]
         missing = [k for k in keys if k not in got]
         if missing:
@@ -107,14 +108,14 @@ def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> floa
         return _compare_array(got, want, label, spec, input_shape)
     if isinstance(want, Scalar):
         return _compare_scalar(got, want, label)
-    raise Mismatch(f"{label}: cannot compare {_describe(got)}")
+    raise Mismatch(f"{label}: cannot compare {describe(got)}")
 
 
 def _compare_scalar(got, want: Scalar, label: str) -> float:
     if isinstance(got, np.ndarray) and got.shape == ():
         got = Scalar(got.item(), str(got.dtype))
     if not isinstance(got, Scalar) or isinstance(got.value, (str, type(None))):
-        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {_describe(got)}.")
+        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {describe(got)}.")
     if isinstance(want.value, (int, float)) and not isinstance(want.value, bool):
         g, w = complex(got.value), complex(want.value)
         if np.isnan(g) and np.isnan(w):
@@ -125,7 +126,7 @@ def _compare_scalar(got, want: Scalar, label: str) -> float:
             return 0.0
         if not np.isclose(g, w, rtol=RTOL, atol=ATOL * max(1.0, abs(w))):
             raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
-        return float(abs(g - w)) if np.isfinite(w) else 0.0
+        return float(abs(g - w))
     if got.value != want.value:
         raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
     return 0.0
@@ -137,7 +138,7 @@ def _num(x) -> str:
 
 def _compare_array(got, want: np.ndarray, label: str, spec: FunctionSpec, input_shape) -> float:
     if not isinstance(got, np.ndarray):
-        raise Mismatch(f"{label} should be a NumPy array of shape {want.shape}; it is {_describe(got)}.")
+        raise Mismatch(f"{label} should be a NumPy array of shape {want.shape}; it is {describe(got)}.")
     if got.shape != want.shape:
         raise Mismatch(shape_hint(label, got.shape, want.shape, input_shape))
     if spec.float_outputs and want.dtype == np.float64 and got.dtype != np.float64:
@@ -192,13 +193,14 @@ def matches(got, want, spec: FunctionSpec) -> bool:
     return True
 
 
-def _equal_plain(a, b) -> bool:
+def equal_plain(a, b) -> bool:
+    """Two plain values are the same (types, shapes, dtypes, values; nan equals nan)."""
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return type(a) is type(b) and len(a) == len(b) and all(_equal_plain(x, y) for x, y in zip(a, b))
+        return type(a) is type(b) and len(a) == len(b) and all(equal_plain(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal_plain(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(equal_plain(a[k], b[k]) for k in a)
     return a == b
 
 
@@ -235,7 +237,7 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
 
     # A modified input is reported first: it is often why the outputs are wrong too.
     after = record.get("inputs_after")
-    if after is not None and not _equal_plain(after, (tuple(args), dict(kwargs))):
+    if after is not None and not equal_plain(after, (tuple(args), dict(kwargs))):
         changed = _changed_args(spec, args, kwargs, after)
         return ProbeVerdict(probe, "fail", f"{where}{spec.name} modified its input {changed} in place. "
                             "Never change an argument: compute new arrays (`X - mu` makes a new array; "
@@ -272,10 +274,10 @@ def _changed_args(spec: FunctionSpec, args, kwargs, after) -> str:
     try:
         a_args, a_kwargs = after
         for i, (before, now) in enumerate(zip(args, a_args)):
-            if not _equal_plain(before, now):
+            if not equal_plain(before, now):
                 return spec.args[i] if i < len(spec.args) else f"#{i + 1}"
         for k in kwargs:
-            if not _equal_plain(kwargs[k], a_kwargs.get(k)):
+            if not equal_plain(kwargs[k], a_kwargs.get(k)):
                 return k
     except (TypeError, ValueError, AttributeError):
         pass

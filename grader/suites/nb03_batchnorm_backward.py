@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..checks.specs import BN_CACHE_KEYS
 from . import Mistake, Probe, Suite
 
 
@@ -18,7 +19,7 @@ def _cache(Z, gamma, beta, epsilon=1e-5) -> dict:
     from ..reference import reference
 
     _, cache = reference("batchnorm_forward")(Z, gamma, beta, epsilon)
-    return {k: cache[k] for k in ("Z", "Z_norm", "mu", "sigma2", "gamma", "beta", "epsilon")}
+    return {k: cache[k] for k in BN_CACHE_KEYS}
 
 
 class _Lazy(Sequence):

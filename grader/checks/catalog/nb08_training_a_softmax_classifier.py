@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..judge import Mismatch
+from ..judge import Mismatch, describe, equal_plain
 from ..specs import FunctionSpec
 from ..wire import Opaque, Scalar
 
@@ -33,20 +33,6 @@ def _value(v):
 
 def _arg(args, kwargs, i: int, name: str, default):
     return _value(args[i]) if len(args) > i else _value(kwargs.get(name, default))
-
-
-def _kind(value) -> str:
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    if isinstance(value, Opaque):
-        return value.type_name if value.type_name.startswith("a ") else f"a {value.type_name}"
-    if isinstance(value, Scalar):
-        return "None" if value.value is None else f"a {value.type_name}"
-    if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {len(value)}"
-    if isinstance(value, dict):
-        return "a dict"
-    return type(value).__name__
 
 
 def _short(values: list) -> str:
@@ -64,7 +50,7 @@ def _pairs(output, m: int, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
                        "(batches of the wrong size: is mini_batch_size used?).")
     if not isinstance(output, (list, tuple)):
         raise Mismatch(f"random_mini_batches should return a list of (X_batch, Y_batch) pairs; it returned "
-                       f"{_kind(output)}.")
+                       f"{describe(output)}.")
     if (len(output) == 2 and all(isinstance(o, (list, tuple)) for o in output)
             and all(len(o) != 2 or not all(isinstance(a, np.ndarray) for a in o) for o in output)):
         raise Mismatch("random_mini_batches returned two lists (the X batches and the Y batches); return one list "
@@ -75,10 +61,10 @@ def _pairs(output, m: int, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
             raise Mismatch(f"item {i} of the list is an array, not a pair: each mini-batch is a pair "
                            "(X_batch, Y_batch), e.g. mini_batches.append((X_batch, Y_batch)).")
         if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise Mismatch(f"item {i} of the list is {_kind(item)}; each mini-batch should be a pair "
+            raise Mismatch(f"item {i} of the list is {describe(item)}; each mini-batch should be a pair "
                            "(X_batch, Y_batch).")
         if not all(isinstance(a, np.ndarray) for a in item):
-            raise Mismatch(f"mini-batch {i} holds {_kind(item[0])} and {_kind(item[1])}; X_batch and Y_batch "
+            raise Mismatch(f"mini-batch {i} holds {describe(item[0])} and {describe(item[1])}; X_batch and Y_batch "
                            "should be NumPy arrays.")
         pairs.append((item[0], item[1]))
     if not pairs:
@@ -200,14 +186,6 @@ def judge_mini_batches(spec, args, kwargs, output, expected) -> float:
     return 0.0
 
 
-def _same_output(a, b) -> bool:
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return a.shape == b.shape and np.array_equal(a, b)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same_output(x, y) for x, y in zip(a, b))
-    return a == b
-
-
 def judge_seeds(spec, cases, records) -> str | None:
     """Across calls with the same X, Y and mini_batch_size: the same seed gives the same
     mini-batches, and another seed other ones."""
@@ -218,14 +196,14 @@ def judge_seeds(spec, cases, records) -> str | None:
         calls.append((key, int(_arg(case.args, case.kwargs, 3, "seed", 0)), X.shape[1], record.get("output")))
     for i, (key_i, seed_i, _, out_i) in enumerate(calls):
         for key_j, seed_j, _, out_j in calls[i + 1:]:
-            if key_i == key_j and seed_i == seed_j and not _same_output(out_i, out_j):
+            if key_i == key_j and seed_i == seed_j and not equal_plain(out_i, out_j):
                 return (f"two calls with the same arguments (seed={seed_i}) returned different mini-batches: the seed "
                         "is ignored, so a training run cannot be reproduced. Seed the shuffle with the seed argument, "
                         "e.g. rng = np.random.default_rng(seed); permutation = rng.permutation(m) "
                         "(or np.random.seed(seed) before np.random.permutation(m)).")
     for i, (key_i, seed_i, m, out_i) in enumerate(calls):
         for key_j, seed_j, _, out_j in calls[i + 1:]:
-            if key_i == key_j and seed_i != seed_j and m >= MIN_M_SHUFFLED and _same_output(out_i, out_j):
+            if key_i == key_j and seed_i != seed_j and m >= MIN_M_SHUFFLED and equal_plain(out_i, out_j):
                 return (f"seed={seed_i} and seed={seed_j} gave the same mini-batches: the seed argument is ignored "
                         "(a fixed seed written in the code?). Seed the generator with the seed passed in.")
     return None
@@ -250,25 +228,22 @@ def held_out(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X_all[:, keep], y_all[keep]
 
 
-def _model_accuracy(X, y, params, running, mode="inference") -> float:
-    from course.network import forward
+def _model_accuracy(X, y, params, running=None) -> float:
+    """``course.network.accuracy``, quiet about a diverged model's overflow (``running=None``:
+    batch norm with the test set's own statistics, as training mode would)."""
+    from course.network import accuracy
 
     with np.errstate(all="ignore"):
-        ZL, _, _ = forward(X, params, mode, running)
-    return float(np.mean(np.argmax(ZL, axis=0) == y))
+        return float(accuracy(X, y, params, running))
 
 
 def _check_model(params, running, dims: list[int]) -> None:
+    from course.network import init_params
+
     L = len(dims) - 1
-    want = {}
-    for l in range(1, L + 1):
-        want[f"W{l}"] = (dims[l], dims[l - 1])
-        if l < L:
-            want[f"gamma{l}"] = want[f"beta{l}"] = (dims[l], 1)
-        else:
-            want[f"b{l}"] = (dims[l], 1)
+    want = {k: v.shape for k, v in init_params(dims).items()}
     if not isinstance(params, dict):
-        raise Mismatch(f"params should be the dict of parameters; it is {_kind(params)}.")
+        raise Mismatch(f"params should be the dict of parameters; it is {describe(params)}.")
     missing = [k for k in want if k not in params]
     if missing:
         hint = (" The hidden layers should have batch norm (gamma, beta) and no b: start from "
@@ -277,17 +252,17 @@ def _check_model(params, running, dims: list[int]) -> None:
     for k, shape in want.items():
         v = params[k]
         if not isinstance(v, np.ndarray) or v.shape != shape:
-            raise Mismatch(f'params["{k}"] is {_kind(v)} but should have shape {shape}.')
+            raise Mismatch(f'params["{k}"] is {describe(v)} but should have shape {shape}.')
         if not np.all(np.isfinite(v)):
             raise Mismatch(f'params["{k}"] holds nan or inf: training diverged. Check the learning rate and the '
                            "update (params = net.update(params, grads, learning_rate)).")
     if not isinstance(running, dict):
-        raise Mismatch(f"running should be the dict of running averages (mu1, sigma2_1...); it is {_kind(running)}.")
+        raise Mismatch(f"running should be the dict of running averages (mu1, sigma2_1...); it is {describe(running)}.")
     for l in range(1, L):
         for k in (f"mu{l}", f"sigma2{l}"):
             v = running.get(k)
             if not isinstance(v, np.ndarray) or v.shape != (dims[l], 1):
-                raise Mismatch(f'running["{k}"] is {_kind(v) if k in running else "missing"} but should be an array '
+                raise Mismatch(f'running["{k}"] is {describe(v) if k in running else "missing"} but should be an array '
                                f"of shape ({dims[l]}, 1).")
             if not np.all(np.isfinite(v)):
                 raise Mismatch(f'running["{k}"] holds nan or inf: training diverged.')
@@ -311,7 +286,7 @@ def judge_training(spec, args, kwargs, output, expected) -> float:
         raise Mismatch("train_softmax_classifier returned one dict; return (params, running): inference needs the "
                        "running averages of the batch-norm statistics as well as the parameters.")
     if not isinstance(output, (tuple, list)) or len(output) != 2:
-        raise Mismatch(f"train_softmax_classifier should return (params, running); it returned {_kind(output)}.")
+        raise Mismatch(f"train_softmax_classifier should return (params, running); it returned {describe(output)}.")
     params, running = output
     _check_model(params, running, dims)
     X_test, y_test = held_out(args[0])
@@ -325,7 +300,7 @@ def judge_training(spec, args, kwargs, output, expected) -> float:
         text += f" (the reference reaches {ref:.1%} with the same arguments)."
     except Exception:  # noqa: BLE001 - the hint is optional
         text += "."
-    batch = _model_accuracy(X_test, y_test, params, running, mode="train")
+    batch = _model_accuracy(X_test, y_test, params)
     if batch >= TARGET_ACCURACY:
         text += (f" With the test set's own batch statistics it reaches {batch:.1%}, so the weights are fine but the "
                  "running averages are wrong: update them after every mini-batch with "
