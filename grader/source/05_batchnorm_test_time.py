@@ -23,7 +23,7 @@ import numpy as np
 from IPython.display import display
 
 from course import data, network
-from course.panels_test_time import running_average_panel
+from course.panels_test_time import running_average_panel, running_history
 from grader.checks import check
 
 np.set_printoptions(precision=4, suppress=True)
@@ -183,19 +183,12 @@ assert gap < 1e-9
 # with little noise.
 
 # %%
-def running_mean_curve(batch_means, momentum):
-    r_mu, r_s2 = np.zeros((1, 1)), np.ones((1, 1))
-    curve = []
-    for mu in batch_means:
-        r_mu, r_s2 = update_running_averages(r_mu, r_s2, np.full((1, 1), mu), np.ones((1, 1)), momentum)
-        curve.append(r_mu[0, 0])
-    return np.array(curve)
-
-
 unit = int(np.argmax(np.abs(layer2_means[-50:].mean(axis=0) - layer2_means[:20].mean(axis=0))))
 means = layer2_means[:, unit]
 steps = np.arange(1, len(means) + 1)
-curves = {momentum: running_mean_curve(means, momentum) for momentum in (0.5, 0.9, 0.99)}
+# running_history (course/panels_test_time.py) applies your update batch after batch from mu = 0, sigma2 = 1
+curves = {momentum: running_history(update_running_averages, means, np.ones_like(means), momentum)[0]
+          for momentum in (0.5, 0.9, 0.99)}
 fig, (ax_all, ax_early) = plt.subplots(1, 2, figsize=(10, 3.2))
 for ax, last in [(ax_all, len(means)), (ax_early, 80)]:
     ax.plot(steps[:last], means[:last], ".", color="0.6", ms=3, label="batch mean")
@@ -320,24 +313,19 @@ for l in (1, 2):
 # (PyTorch's `momentum=None` switches to a plain cumulative average of all the batches seen.)
 # So PyTorch's `momentum=0.1` is this notebook's `momentum=0.9`; to match PyTorch you would also
 # feed the unbiased variance $\sigma^2 \frac{m}{m-1}$ to the update. Keras's `momentum=0.99` is the
-# same formula as ours with a longer memory. Checked with your function on a batch of $m = 32$:
+# same formula as ours with a longer memory. With your function on a batch of $m = 32$ (notebook 09
+# has you write PyTorch's own rule and checks it against PyTorch itself):
 
 # %%
-def pytorch_style_update(running_mean, running_var, batch, momentum=0.1):
-    """PyTorch's documented rule, written out: new = (1 - momentum) * old + momentum * statistic,
-    with the unbiased variance in running_var. batch: (n, m)."""
-    m = batch.shape[1]
-    mean, var_unbiased = batch.mean(axis=1, keepdims=True), batch.var(axis=1, ddof=1, keepdims=True)
-    return (1 - momentum) * running_mean + momentum * mean, (1 - momentum) * running_var + momentum * var_unbiased
-
-
 batch = rng.normal(3.0, 2.0, (4, 32))
 r_mu, r_s2 = rng.normal(0, 1, (4, 1)), rng.uniform(0.5, 2, (4, 1))
 mu_b, s2_b = batch.mean(axis=1, keepdims=True), batch.var(axis=1, keepdims=True)
-torch_mu, torch_var = pytorch_style_update(r_mu, r_s2, batch, momentum=0.1)
-ours_mu, ours_var = update_running_averages(r_mu, r_s2, mu_b, s2_b * 32 / 31, momentum=0.9)
-print("PyTorch momentum=0.1 == ours momentum=0.9 (with the unbiased variance):",
-      np.allclose(torch_mu, ours_mu), np.allclose(torch_var, ours_var))
+torch_momentum = 0.1  # PyTorch's weight of the NEW value
+ours_mu, ours_var = update_running_averages(r_mu, r_s2, mu_b, s2_b * 32 / 31, momentum=1 - torch_momentum)
+print("PyTorch's running_var after this batch, i.e. ours with momentum=0.9 and the unbiased variance:",
+      ours_var.ravel().round(3))
+print("the same with the population variance (this course's convention):",
+      update_running_averages(r_mu, r_s2, mu_b, s2_b, momentum=0.9)[1].ravel().round(3))
 keras_mu, keras_var = update_running_averages(r_mu, r_s2, mu_b, s2_b, momentum=0.99)
 ratio = np.abs(keras_mu - r_mu).mean() / np.abs(ours_mu - r_mu).mean()
 print(f"Keras momentum=0.99: the running mean moves {ratio:.2f} times as far per batch as with 0.9")
