@@ -36,23 +36,6 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
 
 
 def numerical_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Central-difference Jacobian of the vector function ``f`` at the vector ``x``.
-
-    x: (n,) (a column (n, 1) is flattened); f(x) returns k numbers (any shape).
-    Returns J of shape (k, n) with J[i, j] = d f_i / d x_j. x is never modified.
-    """
-    x = np.array(x, dtype=np.float64, copy=True).reshape(-1)
-    columns = []
-    for j in range(x.size):
-        step = np.zeros_like(x)
-        step[j] = h
-        plus = np.asarray(f(x + step), dtype=np.float64).reshape(-1)
-        minus = np.asarray(f(x - step), dtype=np.float64).reshape(-1)
-        columns.append((plus - minus) / (2 * h))
-    return np.stack(columns, axis=1)
-
-
-def numerical_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Central differences of a vector function ``f`` at ``x``.
 
     f: takes an array shaped like x and returns an array (any shape, flattened here).

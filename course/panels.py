@@ -10,17 +10,7 @@ import numpy as np
 
 from . import plots
 from .descent import Bowl, gradient_descent
-from .widgets import Panel, figure, gamma_beta_epsilon, log_slider, needs, nice_ceil
-
-
-def _try(what: str, call):
-    """Run ``call()``; on failure return a message panel instead of raising."""
-    try:
-        return call(), None
-    except NotImplementedError:
-        return None, needs(f"Implement {what} above and run its cell, then run this cell again to bring the panel to life.")
-    except Exception as exc:  # noqa: BLE001 - show the learner what went wrong, keep the notebook running
-        return None, needs(f"{what} raised <code>{type(exc).__name__}: {exc}</code>; fix it above and run this cell again.")
+from .widgets import Panel, figure, gamma_beta_epsilon, log_slider, nice_ceil, try_call
 
 
 # --- 01: normalizing inputs --------------------------------------------------------------
@@ -28,7 +18,7 @@ def _try(what: str, call):
 def normalizing_panel(X, y, compute_mean_variance, normalize_inputs):
     """Sliders: gamma, beta (scale and shift of feature x2 after normalization), epsilon,
     learning rate, normalize on/off. Left: the features; right: cost contours and the descent."""
-    stats, problem = _try("compute_mean_variance and normalize_inputs",
+    stats, problem = try_call("compute_mean_variance and normalize_inputs",
                           lambda: (compute_mean_variance(X), normalize_inputs(X, *compute_mean_variance(X))))
     if problem:
         return problem
@@ -77,7 +67,7 @@ def batchnorm_panel(Z, batchnorm_forward):
     """Sliders: gamma, beta, epsilon, mini-batch size, unit. Left: one unit before and after
     batch norm; right: every unit's mean and std after batch norm."""
     n, m = Z.shape
-    _, problem = _try("batchnorm_forward", lambda: batchnorm_forward(Z, np.ones((n, 1)), np.zeros((n, 1))))
+    _, problem = try_call("batchnorm_forward", lambda: batchnorm_forward(Z, np.ones((n, 1)), np.zeros((n, 1))))
     if problem:
         return problem
     fig, (ax_h, ax_s) = figure()

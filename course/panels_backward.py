@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 from .plots import BLUE, GREY, ORANGE, RED
-from .widgets import Panel, figure, gamma_beta_epsilon, log_slider, needs, nice_ceil
+from .widgets import Panel, figure, gamma_beta_epsilon, log_slider, needs, nice_ceil, problem_message
 
 # --- the computational graph (a static drawing) -------------------------------------------
 
@@ -67,12 +67,6 @@ def _layer(seed: int = 3):
     return means, stds, noise, rng.normal(0, 1, (4, MAX_M)), rng.normal(0, 1, (4, MAX_M))
 
 
-def _problem(what: str, exc: BaseException) -> str:
-    if isinstance(exc, NotImplementedError):
-        return f"Implement {what} above and run its cell, then run this cell again to bring the panel to life."
-    return f"{what} raised <code>{type(exc).__name__}: {exc}</code>; fix it above and run this cell again."
-
-
 def backward_panel(batchnorm_forward, batchnorm_backward, seed: int = 3):
     """Sliders: gamma, beta, epsilon, the std of unit 3, the batch size; a menu for the upstream
     gradient. Left: unit 3 example by example (upstream gradient and dZ, times m, against z_norm);
@@ -108,7 +102,7 @@ def backward_panel(batchnorm_forward, batchnorm_backward, seed: int = 3):
     try:
         compute({k: c.value for k, c in controls.items()})
     except Exception as exc:  # noqa: BLE001 - show the learner what went wrong, keep the notebook running
-        return needs(_problem("batchnorm_backward", exc))
+        return needs(problem_message("batchnorm_backward", exc))
 
     fig, (ax_u, ax_s, ax_p) = figure(width=11.0, height=3.4, ncols=3)
     fig.subplots_adjust(left=0.07, wspace=0.3)
@@ -147,7 +141,7 @@ def backward_panel(batchnorm_forward, batchnorm_backward, seed: int = 3):
         try:
             m, Zn, sigma2, dZt, dZ, dgamma, dbeta = compute(v)
         except Exception as exc:  # noqa: BLE001
-            return _problem("batchnorm_backward", exc)
+            return problem_message("batchnorm_backward", exc)
         up_pts.set_offsets(np.column_stack([Zn[3], m * dZt[3]]))
         dz_pts.set_offsets(np.column_stack([Zn[3], m * dZ[3]]))
         top = nice_ceil(1.15 * float(max(np.abs(m * dZt[3]).max(), np.abs(m * dZ[3]).max(), 1e-3)))

@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 
-from .widgets import SLIDER_LAYOUT, SLIDER_STYLE, Panel, figure, gamma_beta_epsilon, needs, slider
+from .widgets import SLIDER_LAYOUT, SLIDER_STYLE, Panel, figure, gamma_beta_epsilon, slider, try_call
 
 C = 4
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
@@ -214,18 +214,6 @@ def matrix_html(M: np.ndarray, rows: str = "\u0177", cols: str = "z") -> str:
 
 # --- panels ------------------------------------------------------------------------------------
 
-def _try(what: str, call):
-    """Run ``call()``; on failure return a message panel instead of raising."""
-    try:
-        return call(), None
-    except NotImplementedError:
-        return None, needs(f"Implement {what} above and run its cell, then run this cell again to bring the "
-                           "panel to life.")
-    except Exception as exc:  # noqa: BLE001 - show the learner what went wrong, keep the notebook running
-        return None, needs(f"{what} raised <code>{type(exc).__name__}: {exc}</code>; fix it above and run this "
-                           "cell again.")
-
-
 def _temperature_slider(value: float = 1.0) -> widgets.FloatLogSlider:
     return widgets.FloatLogSlider(value=value, base=10, min=-1, max=1, step=0.02, description="temperature T",
                                   readout_format=".2f", continuous_update=True, layout=SLIDER_LAYOUT,
@@ -266,7 +254,7 @@ def softmax_panel(softmax, hardmax):
     the decision regions of the 2-D classifier (shade: softmax probabilities, dark lines: hardmax)."""
     model = _BatchNormedClassifier()
     probe = np.array([[2.0, -1.0], [0.5, 0.3], [-1.0, 0.2], [0.0, 0.1]])
-    _, problem = _try("softmax and hardmax", lambda: (np.asarray(softmax(probe)), np.asarray(hardmax(probe))))
+    _, problem = try_call("softmax and hardmax", lambda: (np.asarray(softmax(probe)), np.asarray(hardmax(probe))))
     if problem:
         return problem
 
@@ -324,7 +312,7 @@ def softmax_loss_panel(softmax, softmax_jacobian, cross_entropy_cost, softmax_cr
     model = _BatchNormedClassifier()
     u0 = np.array([1.0, 0.5, -0.5, 0.0])
     y0 = np.array([0.0, 1.0, 0.0, 0.0])
-    _, problem = _try("softmax, softmax_jacobian, cross_entropy_cost and softmax_cross_entropy_backward",
+    _, problem = try_call("softmax, softmax_jacobian, cross_entropy_cost and softmax_cross_entropy_backward",
                       lambda: (softmax(u0[:, None]), softmax_jacobian(u0),
                                cross_entropy_cost(softmax(u0[:, None]), y0[:, None]),
                                softmax_cross_entropy_backward(softmax(u0[:, None]), y0[:, None])))

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .plots import BLUE, GREY, ORANGE, RED
-from .widgets import Panel, figure, gamma_beta_epsilon, needs, nice_ceil, slider
+from .widgets import Panel, figure, gamma_beta_epsilon, needs, nice_ceil, problem_message, slider
 
 T_MAX = 200
 EDGES = np.linspace(-6, 6, 61)
@@ -27,13 +27,6 @@ def training_run(T: int = T_MAX, m: int = 32, seed: int = 0):
     batches = mean[:, None] + std[:, None] * rng.standard_normal((T, m))
     test = 2.0 + 1.0 * rng.standard_normal(1000)
     return batches.mean(axis=1), batches.var(axis=1), 2.0, 1.0, test
-
-
-def _problem(exc: BaseException) -> str:
-    what = "update_running_averages and batchnorm_inference"
-    if isinstance(exc, NotImplementedError):
-        return f"Implement {what} above and run their cells, then run this cell again to bring the panel to life."
-    return f"{what} raised <code>{type(exc).__name__}: {exc}</code>; fix it above and run this cell again."
 
 
 def running_history(update_running_averages, batch_mu, batch_sigma2, momentum):
@@ -82,7 +75,7 @@ def running_average_panel(update_running_averages, batchnorm_inference, seed: in
     try:
         compute({k: c.value for k, c in controls.items()})
     except Exception as exc:  # noqa: BLE001 - show the learner what went wrong, keep the notebook running
-        return needs(_problem(exc))
+        return needs(problem_message("update_running_averages and batchnorm_inference", exc))
 
     fig, (ax_r, ax_h) = figure(width=10.0, height=3.4, ncols=2)
     fig.subplots_adjust(left=0.07)
@@ -111,7 +104,7 @@ def running_average_panel(update_running_averages, batchnorm_inference, seed: in
         try:
             r_mu, r_s2, out, ideal = compute(v)
         except Exception as exc:  # noqa: BLE001
-            return _problem(exc)
+            return problem_message("update_running_averages and batchnorm_inference", exc)
         beta_m, t = float(v["momentum"]), int(v["seen"])
         run_line.set_data(steps[:t], r_mu[:t])
         if v["correct"] and beta_m < 1:

@@ -116,7 +116,7 @@ def dynamic(artists: dict) -> list:
     out = [a for k, a in artists.items() if k not in ("ax", "bowl")]
     flat = []
     for a in out:
-        flat.extend(a if isinstance(a, (list, tuple)) or a.__class__.__name__ == "BarContainer" else [a])
+        flat.extend(a if isinstance(a, (list, tuple)) else [a])  # a BarContainer is a tuple of bars
     return flat + [artists["ax"].title]
 
 

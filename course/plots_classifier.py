@@ -47,12 +47,6 @@ def draw_digit_grid(ax, X: np.ndarray, labels, rows: int, cols: int, colors=None
     return {"ax": ax, "image": image, "texts": texts}
 
 
-def update_digit_grid(artists: dict, labels, colors) -> None:
-    for text, label, color in zip(artists["texts"], labels, colors):
-        text.set_text(label)
-        text.set_color(color)
-
-
 def draw_confusion(ax, cm: np.ndarray, annotate: bool = True, title: str = "") -> dict:
     """Confusion matrix (rows: true class, columns: predicted class) with counts off the diagonal."""
     C = cm.shape[0]

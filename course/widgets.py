@@ -242,3 +242,19 @@ def nice_ceil(x: float, steps: tuple = (1.0, 2.0, 2.5, 5.0)) -> float:
 def needs(message: str) -> widgets.HTML:
     """Stands in for a panel whose notebook functions are not written yet."""
     return widgets.HTML(f'<div style="padding:8px;border-left:4px solid #e0a800;background:#fff8e1">{message}</div>')
+
+
+def problem_message(what: str, exc: BaseException) -> str:
+    """What a panel says when the learner's ``what`` is not written yet or fails."""
+    if isinstance(exc, NotImplementedError):
+        return f"Implement {what} above and run that code, then run this cell again to bring the panel to life."
+    return f"{what} raised <code>{type(exc).__name__}: {exc}</code>; fix it above and run this cell again."
+
+
+def try_call(what: str, call):
+    """``(call(), None)``, or ``(None, a message panel)`` when the learner's function is missing or
+    fails: the notebook keeps running and says what to do."""
+    try:
+        return call(), None
+    except Exception as exc:  # noqa: BLE001 - show the learner what went wrong, keep the notebook running
+        return None, needs(problem_message(what, exc))
