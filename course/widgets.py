@@ -65,7 +65,7 @@ class Panel:
 
     def __init__(self, fig: Figure, draw: Callable[[dict], str | None], controls: dict, title: str = "",
                  animated: Iterable = ()):
-        self.fig, self.draw, self.controls = fig, draw, controls
+        self.fig, self.draw, self.controls, self.title = fig, draw, controls, title
         children = {id(a) for parent in (fig, *fig.axes) for a in parent.get_children()}
         for artist in animated:
             if id(artist) not in children:

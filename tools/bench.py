@@ -20,7 +20,6 @@ the kernel's share of a slow browser move.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -31,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from .panel_timing import MARK, kernel_cell, median, quantile
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -42,10 +41,6 @@ TRAINING = ("04_", "08_", "09_")
 
 def is_training(notebook: str) -> bool:
     return notebook.startswith(TRAINING)
-
-
-def quantile(values, q: float) -> float:
-    return float(np.quantile(np.asarray(values, dtype=float), q)) if len(values) else float("nan")
 
 
 # --- 1 and 2: headless execution and kernel redraws ----------------------------------------
@@ -65,7 +60,6 @@ def bench_source(path: Path, moves: int) -> dict:
 
     from grader.release import NOTEBOOKS, source_notebook
 
-    from .panel_timing import MARK, kernel_cell
 
     nb = source_notebook(path)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -185,9 +179,9 @@ def _browser_slider_moves(nb, panel, control, moves: int) -> dict:
             latencies.append(ms)
     kernel = json.loads(page.evaluate(_JS_KERNEL_RUN, [nb.path, _KERNEL_REPORT]) or "[]")
     return {"label": control.label, "moves": moves, "new_images": len(latencies), "unchanged": unchanged,
-            "median_ms": statistics.median(latencies) if latencies else float("nan"),
+            "median_ms": median(latencies),
             "p90_ms": quantile(latencies, 0.9), "max_ms": max(latencies, default=float("nan")),
-            "kernel_redraws": len(kernel), "kernel_median_ms": statistics.median(kernel) if kernel else float("nan")}
+            "kernel_redraws": len(kernel), "kernel_median_ms": median(kernel)}
 
 
 def bench_browser(notebooks: list[Path], moves: int, log=print) -> dict:
@@ -234,12 +228,10 @@ def bench_browser(notebooks: list[Path], moves: int, log=print) -> dict:
 
 # --- 4: the autograder ---------------------------------------------------------------------
 
-def bench_autograde() -> dict | None:
-    try:
-        module = importlib.import_module("grader.autograde.bench")
-    except ModuleNotFoundError:
-        return None
-    return module.run()
+def bench_autograde() -> dict:
+    from grader.autograde.bench import run
+
+    return run()
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -352,8 +344,6 @@ def report(results: dict) -> list[str]:
     auto = results.get("autograde", "skipped")
     if auto == "skipped":
         lines.append("autograder: skipped (--no-autograde)")
-    elif auto is None:
-        lines.append("autograder: not available")
     elif "error" in auto:
         lines.append(f"autograder: the benchmark failed: {auto['error']}")
         misses.append(f"autograder benchmark: {auto['error']}")

@@ -174,9 +174,6 @@ class LabServer:
             body = resp.read()
         return json.loads(body) if body else None
 
-    def lab_url(self, path: str) -> str:
-        return f"{self.url}/lab/tree/{path}?token={self.token}"
-
     def shutdown_kernels(self) -> None:
         """Shut every kernel down (the notebooks' tabs stay open)."""
         for kernel in self.api("GET", "/api/kernels") or []:
@@ -358,9 +355,9 @@ class Lab:
             button.click()
 
 
-CONTROL_SELECTOR = ".widget-slider, .widget-checkbox, .widget-dropdown, .widget-toggle-buttons, .widget-radio"
 _KINDS = (("widget-slider", "slider"), ("widget-checkbox", "checkbox"), ("widget-dropdown", "dropdown"),
           ("widget-toggle-buttons", "toggle"), ("widget-radio", "radio"))
+CONTROL_SELECTOR = ", ".join(f".{css}" for css, _ in _KINDS)
 
 
 @dataclass

@@ -18,7 +18,6 @@ import gc
 import io
 import json
 import pstats
-import re
 import statistics
 import time
 from pathlib import Path
@@ -109,9 +108,7 @@ def live_panels() -> list:
 
 
 def _title(panel) -> str:
-    header = panel.widget.children[0] if panel.widget.children else None
-    text = getattr(header, "value", "") if header is not None and header is not panel.image else ""
-    return re.sub(r"<[^>]+>", "", text).strip() or ", ".join(panel.controls)
+    return panel.title or ", ".join(panel.controls)
 
 
 def _profile(panel, name: str, values: list, top: int = 8) -> list[str]:
@@ -124,7 +121,7 @@ def _profile(panel, name: str, values: list, top: int = 8) -> list[str]:
     stats = pstats.Stats(profiler, stream=out)
     rows = []
     for (file, line, fn), (_cc, nc, tt, ct, _callers) in sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
-        where = file.split("site-packages/")[-1].split("/work/main/")[-1]
+        where = file.split("site-packages/")[-1].split(f"{ROOT}/")[-1]
         rows.append(f"{tt / len(values) * 1000:7.2f} ms self, {ct / len(values) * 1000:7.2f} ms total per move: "
                     f"{fn} ({where}:{line}, {nc // len(values)} calls per move)")
     return rows
@@ -151,7 +148,7 @@ def measure_panel(panel, moves: int = 30, goal_ms: float = 50.0) -> dict:
                 continue
             start = control.value
             redraw, wall, cpu, draw, render = [], [], [], [], []
-            full_before = getattr(panel, "full_redraws", None)
+            full_before = panel.full_redraws
             for v in values:
                 panel.last_redraw_seconds = None
                 draw_ms.clear()
@@ -164,12 +161,12 @@ def measure_panel(panel, moves: int = 30, goal_ms: float = 50.0) -> dict:
                     cpu.append(used * 1000)
                     draw.append(sum(draw_ms))
                     render.append(redraw[-1] - draw[-1])
-            full = None if full_before is None else panel.full_redraws - full_before
+            full = panel.full_redraws - full_before
             row = {"control": name, "label": getattr(control, "description", name), "kind": type(control).__name__,
-                   "moves": len(redraw), "median_ms": _median(redraw), "p90_ms": quantile(redraw, 0.9),
+                   "moves": len(redraw), "median_ms": median(redraw), "p90_ms": quantile(redraw, 0.9),
                    "min_ms": min(redraw, default=float("nan")), "max_ms": max(redraw, default=float("nan")),
-                   "set_median_ms": _median(wall), "cpu_median_ms": _median(cpu),
-                   "draw_median_ms": _median(draw), "png_median_ms": _median(render), "full_redraws": full}
+                   "set_median_ms": median(wall), "cpu_median_ms": median(cpu),
+                   "draw_median_ms": median(draw), "png_median_ms": median(render), "full_redraws": full}
             if row["median_ms"] > goal_ms:
                 panel.draw = own_draw
                 row["profile"] = _profile(panel, name, values[:10])
@@ -182,7 +179,8 @@ def measure_panel(panel, moves: int = 30, goal_ms: float = 50.0) -> dict:
     return {"title": _title(panel), "png_bytes": len(panel.image.value), "labels": labels, "controls": controls}
 
 
-def _median(values) -> float:
+def median(values) -> float:
+    """The median, nan for no values."""
     return statistics.median(values) if values else float("nan")
 
 
