@@ -4,11 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .checks.evaluate import visible_probes
+from .checks.judge import STATUS_MARKS
 from .checks.specs import functions_of
 from .grade import grade_function
 from .notebook import NotebookError, answers, identify, load
-
-MARKS = {"pass": "\u2713", "fail": "\u2717", "error": "\u2717", "timeout": "\u231b", "crash": "\u2620", "missing": "?"}
 
 
 def run(path: str) -> int:
@@ -25,7 +24,7 @@ def run(path: str) -> int:
     verdicts = [grade_function(found, s.name, visible_probes(s.name)) for s in functions_of(notebook)]
     for v in verdicts:
         first, *rest = v.message.splitlines() or [""]
-        print(f"{MARKS.get(v.status, '?')} {v.function} [{v.status}]: {first}")
+        print(f"{STATUS_MARKS.get(v.status, '?')} {v.function} [{v.status}]: {first}")
         for line in rest:
             print(f"    {line}")
     passed = sum(v.passed for v in verdicts)

@@ -128,9 +128,9 @@ def run(students: int = 40, notebooks: list[str] | None = None, workers: int | N
         work = Path(tmp)
         subs = work / "submissions"
         n = make_class(subs, students, notebooks)
-        from .run import _warm
+        from .run import warm
 
-        _warm([])  # imports and hidden cases once, outside the timings (paid once per run in practice)
+        warm(notebooks)  # imports, version hash and hidden cases once, outside the timings (once per run in practice)
         one, load_one, _ = _time_autograde(subs, work / "out1", 1)
         many, load_many, summary = _time_autograde(subs, work / "outN", workers)
         figures = {

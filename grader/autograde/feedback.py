@@ -13,11 +13,11 @@ import html
 import re
 from pathlib import Path
 
+from ..checks.judge import STATUS_MARKS
 from .plan import course_notebooks, plan
 
 LABEL = {"pass": "passed", "fail": "failed", "error": "error", "timeout": "time-out", "crash": "crashed",
          "missing": "missing"}
-ICON = {"pass": "\u2713", "fail": "\u2717", "error": "\u2717", "timeout": "\u231b", "crash": "\u2620", "missing": "?"}
 NEXT = {
     "fail": "Your function returned a wrong result on this input. The message says what differs (and, when the "
             "mistake is a common one, names it). Fix the function, then run the check cell again.",
@@ -86,14 +86,14 @@ def render(entry: dict) -> str:
         parts.append("<table><tr><th>check</th><th>function</th><th>result</th><th>points</th></tr>")
         for c in checks:
             parts.append(f"<tr><td><a href=\"#{e(c['id'])}\">{e(c['id'])}</a></td><td><code>{e(c['function'])}</code>"
-                         f"</td><td class=\"{c['status']}\">{ICON[c['status']]} {LABEL[c['status']]}</td>"
+                         f"</td><td class=\"{c['status']}\">{STATUS_MARKS[c['status']]} {LABEL[c['status']]}</td>"
                          f"<td>{_points(c['score'])} / {_points(c['points'])}</td></tr>")
         parts.append("</table>")
         passed_visible = {c["function"] for c in checks if c["id"].endswith("_visible") and c["status"] == "pass"}
         for c in checks:
             kind = ("hidden checks (new inputs)" if c["id"].endswith("_hidden")
                     else "visible checks (the ones in your notebook)")
-            parts.append(f"<div class=\"check\" id=\"{e(c['id'])}\"><h3 class=\"{c['status']}\">{ICON[c['status']]} "
+            parts.append(f"<div class=\"check\" id=\"{e(c['id'])}\"><h3 class=\"{c['status']}\">{STATUS_MARKS[c['status']]} "
                          f"<code>{e(c['function'])}</code>: {e(kind)} — {LABEL[c['status']]}, "
                          f"{_points(c['score'])} / {_points(c['points'])}</h3><pre>{e(c['message'])}</pre>")
             if c["status"] != "pass":

@@ -41,7 +41,6 @@ class Found:
     submissions: list[Submission] = field(default_factory=list)
     students: set[str] = field(default_factory=set)  # every student folder, even an empty one
     ignored: list[str] = field(default_factory=list)  # files that are not submissions, with why
-    root: Path | None = None
     tmpdir: tempfile.TemporaryDirectory | None = None  # an extracted zip: kept until the run ends
 
     def close(self) -> None:
@@ -93,7 +92,7 @@ def discover(root: Path) -> Found:
             return _from_zip(root)
         raise LayoutError(f"{root} is a file, not a folder or a .zip of submissions. Put each student's notebooks "
                           "in SUBMISSIONS/<student_id>/<notebook>.ipynb.")
-    found = Found(root=root)
+    found = Found()
     _scan(root, found)
     return found
 
@@ -101,7 +100,6 @@ def discover(root: Path) -> Found:
 def _scan(root: Path, found: Found) -> None:
     if (root / "submitted").is_dir():  # an nbgrader course folder
         root = root / "submitted"
-        found.root = root
     for entry in sorted(root.iterdir()):
         if _skipped(entry.name):
             continue
@@ -225,6 +223,5 @@ def _from_zip(archive: Path) -> Found:
         if not inner or any(e.is_file() for e in inner) or all(e.name in course_notebooks() for e in inner):
             break
         root = entries[0]
-    found.root = root
     _scan(root, found)
     return found

@@ -41,10 +41,6 @@ class Plan:
     manual: tuple[ManualCell, ...]
 
     @property
-    def max_score(self) -> float:
-        return float(sum(t.points for t in self.tests))
-
-    @property
     def functions(self) -> list[str]:
         return [s.name for s in functions_of(self.notebook)]
 

@@ -88,14 +88,13 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _warm(subs: list[Submission]) -> None:
-    """Compute what every worker needs once, before forking: the hidden cases of the notebooks
-    that are handed in (named by their files; all of them if a name is not a notebook's)."""
+def warm(notebooks) -> None:
+    """Compute what every worker needs once, before forking: the grader's version and the hidden
+    cases of ``notebooks`` (names)."""
     from ..hidden import hidden_cases
 
-    known = course_notebooks()
-    stems = {Path(s.rel).stem for s in subs}
-    for name in known if not stems <= set(known) else sorted(stems):
+    grader_version()
+    for name in notebooks:
         for test in plan(name).tests:
             if test.function and test.kind == "hidden":
                 try:
@@ -239,7 +238,9 @@ def _grade_all(todo: list[tuple[str, Submission]], limits: Limits, workers: int,
     from tqdm import tqdm
 
     subs = [sub for _, sub in todo]
-    _warm(subs)
+    known = course_notebooks()
+    stems = sorted({Path(s.rel).stem for s in subs})
+    warm(stems if set(stems) <= set(known) else known)  # all of them if a file is not named after a notebook
     results: list[dict | None] = [None] * len(subs)
     failed = []
     ctx = multiprocessing.get_context("fork")

@@ -33,13 +33,17 @@ class ProbeVerdict:
 @dataclass
 class FunctionVerdict:
     function: str
-    status: str  # "pass", "fail", "error" or "missing"
+    status: str  # "pass", "fail", "error" or "missing" (grading adds "timeout" and "crash")
     message: str
     probes: list[ProbeVerdict] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return self.status == "pass"
+
+
+# The mark a learner sees next to each status, in the terminal and in feedback pages.
+STATUS_MARKS = {"pass": "\u2713", "fail": "\u2717", "error": "\u2717", "timeout": "\u231b", "crash": "\u2620", "missing": "?"}
 
 
 # --- comparing plain values ------------------------------------------------------------

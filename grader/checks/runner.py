@@ -1,18 +1,16 @@
 """Call a student's function on probes and record what happened, as plain values.
 
 This is the *calling* half of a check; the *judging* half is ``judge.py``. In a notebook the
-function is called directly (``call_probe``); when grading, this file runs as a script in a
-separate (sandboxed) process, executes the student's answer cells, calls the function and
-writes plain results (JSON + .npz, never pickle) for the trusted grader to judge.
+function is called directly (``call_probe``); when grading, the sandbox's fork server calls
+``run_job`` in a separate process, which executes the student's answer cells, calls the function
+and returns plain results (sent as JSON + .npz, never pickle) for the trusted grader to judge.
 
 Only the standard library, NumPy and ``wire.py`` are used, so the two files can be copied
 alone into a sandbox.
 """
 from __future__ import annotations
 
-import json
 import linecache
-import sys
 import traceback
 import warnings
 
@@ -131,24 +129,3 @@ def run_job(job: dict, arrays: dict) -> tuple[dict, dict]:
         record["inputs_after"] = wire.encode(record["inputs_after"], out_arrays, f"p{i}i")
         result["calls"].append(record)
     return result, out_arrays
-
-
-def main(job_dir: str) -> int:
-    """Script entry: ``python runner.py JOB_DIR`` reads job.json/job.npz, writes result.*."""
-    import os
-
-    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
-        job = json.load(fh)
-    with np.load(os.path.join(job_dir, "job.npz"), allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    result, out_arrays = run_job(job, arrays)
-    # Write the arrays first and the JSON last: the JSON's presence means "complete".
-    np.savez(os.path.join(job_dir, "result.npz"), **out_arrays)
-    with open(os.path.join(job_dir, "result.json.tmp"), "w", encoding="utf-8") as fh:
-        json.dump(result, fh, allow_nan=True)
-    os.replace(os.path.join(job_dir, "result.json.tmp"), os.path.join(job_dir, "result.json"))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
