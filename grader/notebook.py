@@ -20,27 +20,59 @@ class Answers:
     notes: list[str] = field(default_factory=list)  # duplicates, retyped cells...
 
 
-def load(path: Path) -> dict:
+MAX_NOTEBOOK_BYTES = 50 * 1024**2
+
+
+def load(path: Path, shown: str | None = None) -> dict:
+    """The notebook at ``path``, cleaned (:func:`clean`); :class:`NotebookError` with a message
+    that names it as ``shown`` (default: the path) when it cannot be read."""
     path = Path(path)
+    shown = shown or str(path)
     if not path.exists():
-        raise NotebookError(f"{path} does not exist. Give the path of your .ipynb file.")
+        raise NotebookError(f"{shown} does not exist. Give the path of your .ipynb file.")
     if path.is_dir():
-        raise NotebookError(f"{path} is a folder; give the path of one .ipynb file.")
-    raw = path.read_bytes()
+        raise NotebookError(f"{shown} is a folder; give the path of one .ipynb file.")
+    try:
+        size = path.stat().st_size
+        raw = path.read_bytes() if size <= MAX_NOTEBOOK_BYTES else b""
+    except OSError as exc:
+        raise NotebookError(f"{shown} cannot be read ({exc.strerror}).") from None
+    if size > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{shown} is {size / 1024**2:.0f} MB, more than a notebook should be "
+                            f"({MAX_NOTEBOOK_BYTES // 1024**2} MB). Clear the outputs (Edit > Clear "
+                            "Outputs of All Cells), save, and hand it in again.")
     if not raw.strip():
-        raise NotebookError(f"{path} is empty. Reopen the notebook in JupyterLab and save it again "
+        raise NotebookError(f"{shown} is empty. Reopen the notebook in JupyterLab and save it again "
                             "(or take a fresh copy from notebooks/).")
     try:
         nb = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise NotebookError(f"{path} is not a text file, so it is not a Jupyter notebook.") from None
+        raise NotebookError(f"{shown} is not a text file, so it is not a Jupyter notebook.") from None
     except json.JSONDecodeError as exc:
-        raise NotebookError(f"{path} is not valid notebook JSON (line {exc.lineno}, column {exc.colno}: "
+        raise NotebookError(f"{shown} is not valid notebook JSON (line {exc.lineno}, column {exc.colno}: "
                             f"{exc.msg}). Was it edited outside Jupyter? Open it in JupyterLab, or restore it "
                             "from a checkpoint (File > Revert Notebook to Checkpoint).") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise NotebookError(f"{path} is JSON but not a Jupyter notebook (it has no list of cells).")
-    return nb
+        raise NotebookError(f"{shown} is JSON but not a Jupyter notebook (it has no list of cells).")
+    return clean(nb)
+
+
+def clean(nb: dict) -> dict:
+    """The parts of a notebook the grader reads, with every field of a sane type (a hand-edited
+    or hostile file cannot make the reader fail)."""
+    cells = []
+    for c in nb.get("cells", []):
+        if not isinstance(c, dict):
+            continue
+        src = c.get("source", "")
+        if isinstance(src, list):
+            src = "".join(s for s in src if isinstance(s, str))
+        elif not isinstance(src, str):
+            src = ""
+        meta = c.get("metadata") if isinstance(c.get("metadata"), dict) else {}
+        ctype = c.get("cell_type") if isinstance(c.get("cell_type"), str) else ""
+        cells.append({"cell_type": ctype, "source": src, "metadata": meta})
+    return {"cells": cells}
 
 
 def _source(cell: dict) -> str:
@@ -55,17 +87,20 @@ def _grade_id(cell: dict) -> str | None:
     return gid if isinstance(gid, str) and nbg.get("solution") else None
 
 
-def identify(nb: dict, path: Path) -> str:
-    """Which course notebook this is: by its answer cells, else by its file name."""
-    ids = {_grade_id(c) for c in nb["cells"] if isinstance(c, dict)} - {None}
-    for name in notebooks():
-        if ids & {s.name for s in functions_of(name)}:
-            return name
-    stem = Path(path).stem
-    if stem in notebooks():
+def identify(nb: dict, stem: str) -> str:
+    """Which course notebook this is: by its answer cells' ids (the most matches; a tie goes to
+    the file name ``stem``), else by its file name."""
+    ids = {_grade_id(c) for c in nb["cells"]} - {None}
+    known = notebooks()
+    counts = {name: len(ids & {s.name for s in functions_of(name)}) for name in known}
+    best = max(counts.values(), default=0)
+    if best:
+        tied = [name for name in known if counts[name] == best]
+        return stem if stem in tied else tied[0]
+    if stem in known:
         return stem
-    raise NotebookError(f"{path} is not a notebook of this course: it has none of the graded answer cells "
-                        f"and its name is not one of {', '.join(notebooks())}.ipynb.")
+    raise NotebookError(f"{stem}.ipynb is not a notebook of this course: it has none of the graded answer "
+                        f"cells and its name is not one of {', '.join(n + '.ipynb' for n in known)}.")
 
 
 def answers(nb: dict, notebook: str) -> Answers:

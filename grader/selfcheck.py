@@ -13,7 +13,7 @@ from .notebook import NotebookError, answers, identify, load
 def run(path: str) -> int:
     try:
         nb = load(Path(path))
-        notebook = identify(nb, Path(path))
+        notebook = identify(nb, Path(path).stem)
     except NotebookError as exc:
         print(f"error: {exc}")
         return 2

@@ -116,3 +116,24 @@ def test_duplicated_and_retyped_cells_follow_the_stated_rule(tmp_path):
     res = run_check(write(tmp_path, nb))
     assert res.returncode == 0, res.stdout
     assert "the last one counts" in res.stdout and "lost its nbgrader metadata" in res.stdout
+
+
+def test_cells_of_the_wrong_type_are_read_as_the_autograder_reads_them(tmp_path):
+    """A hand-edited file: a source list holding a number, cells that are not dicts. The check
+    reads what it can, like the autograder, instead of failing with a traceback."""
+    nb = filled_student_notebook(NB01)
+    nb["cells"].append(42)
+    nb["cells"].append({"cell_type": "code", "source": ["x = (", 3], "metadata": []})
+    retyped = dict(answer(nb, "normalize_inputs"))  # a duplicate: the last one counts
+    retyped["source"] = [*retyped["source"].splitlines(keepends=True), 3]
+    nb["cells"].append(retyped)
+    res = run_check(write(tmp_path, nb))
+    assert "Traceback" not in res.stdout + res.stderr
+    assert res.returncode == 0 and "2 of 2 graded functions pass" in res.stdout
+
+
+def test_a_stray_answer_of_another_notebook_does_not_change_which_notebook_it_is(tmp_path):
+    nb06 = filled_student_notebook("06_softmax")
+    nb06["cells"].append(answer(filled_student_notebook(NB01), "normalize_inputs"))
+    res = run_check(write(tmp_path, nb06, "06_softmax.ipynb"))
+    assert "(06_softmax, visible checks)" in res.stdout, res.stdout

@@ -23,7 +23,6 @@ from ..grade import verdict_of
 from ..sandbox import Job, JobResult, Limits, SandboxError, run_jobs
 from .plan import course_notebooks, plan
 
-MAX_NOTEBOOK_BYTES = 50 * 1024**2
 CHECK_STATUSES = ("pass", "fail", "error", "timeout", "crash", "missing")
 
 
@@ -37,54 +36,9 @@ class Submission:
 
 # --- reading and identifying -----------------------------------------------------------
 
-def _clean(nb: dict) -> dict:
-    """The parts of a notebook the grader reads, with every field of a sane type."""
-    cells = []
-    for c in nb.get("cells", []):
-        if not isinstance(c, dict):
-            continue
-        src = c.get("source", "")
-        if isinstance(src, list):
-            src = "".join(s for s in src if isinstance(s, str))
-        elif not isinstance(src, str):
-            src = ""
-        meta = c.get("metadata") if isinstance(c.get("metadata"), dict) else {}
-        ctype = c.get("cell_type") if isinstance(c.get("cell_type"), str) else ""
-        cells.append({"cell_type": ctype, "source": src, "metadata": meta})
-    return {"cells": cells}
-
-
 def read(path: Path, rel: str) -> dict:
-    """The submitted notebook, cleaned; :class:`notebook.NotebookError` with a message if unreadable."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise nbmod.NotebookError(f"{rel} cannot be read ({exc.strerror}).") from None
-    if size > MAX_NOTEBOOK_BYTES:
-        raise nbmod.NotebookError(f"{rel} is {size / 1024**2:.0f} MB, more than a notebook should be "
-                                  f"({MAX_NOTEBOOK_BYTES // 1024**2} MB). Clear the outputs (Edit > Clear "
-                                  "Outputs of All Cells), save, and hand it in again.")
-    try:
-        nb = nbmod.load(path)
-    except nbmod.NotebookError as exc:
-        raise nbmod.NotebookError(str(exc).replace(str(path), rel)) from None
-    return _clean(nb)
-
-
-def identify(nb: dict, stem: str) -> str:
-    """Which course notebook this is: by its answer cells' ids (the most matches; a tie goes to
-    the file name), else by its file name."""
-    ids = {nbmod._grade_id(c) for c in nb["cells"]} - {None}
-    known = course_notebooks()
-    counts = {name: len(ids & set(plan(name).functions)) for name in known}
-    best = max(counts.values(), default=0)
-    if best:
-        tied = [name for name in known if counts[name] == best]
-        return stem if stem in tied else tied[0]
-    if stem in known:
-        return stem
-    raise nbmod.NotebookError(f"{stem}.ipynb is not a notebook of this course: it has none of the graded answer "
-                              f"cells and its name is not one of {', '.join(n + '.ipynb' for n in known)}.")
+    """The submitted notebook, cleaned; :class:`notebook.NotebookError` naming it ``rel`` if unreadable."""
+    return nbmod.load(path, shown=rel)
 
 
 # --- messages --------------------------------------------------------------------------
@@ -172,7 +126,7 @@ def _grade_file(sub: Submission, limits: Limits | None) -> dict:
     stem = Path(sub.rel).stem
     try:
         nb = read(sub.path, sub.rel)
-        notebook = identify(nb, stem)
+        notebook = nbmod.identify(nb, stem)
     except nbmod.NotebookError as exc:
         known = stem if stem in course_notebooks() else None
         return unreadable(sub, known, str(exc))
