@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from functools import lru_cache
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import PolyCollection
@@ -239,6 +241,7 @@ class _BatchNormedClassifier:
         Z = self.clf.scores(self.X)
         self.mu = Z.mean(axis=1, keepdims=True)
         self.sigma2 = Z.var(axis=1, keepdims=True)
+        self.X_scores = Z
         self.G, self.extent = grid()
         self.G_scores = self.clf.scores(self.G)
 
@@ -274,20 +277,27 @@ def softmax_panel(softmax, hardmax):
     regions = draw_regions(ax_map, np.ones((GRID_N, GRID_N, 3)), model.extent, model.X, model.y,
                            title="decision regions: shade = softmax, dark lines = hardmax")
 
+    @lru_cache(maxsize=8)
+    def regions_view(gamma, beta, beta_on, epsilon, temperature):
+        """The map (120 x 120 points through the learner's softmax and hardmax) and the training
+        accuracy: they depend on these controls only, so dragging a logit recomputes neither."""
+        v = {"gamma": gamma, "beta": beta, "beta_on": beta_on, "epsilon": epsilon, "temperature": temperature}
+        U = model.logits(model.G_scores, v)
+        image = region_image(np.asarray(softmax(U), dtype=float), np.argmax(np.asarray(hardmax(U), dtype=float), axis=0))
+        predicted = np.argmax(np.asarray(hardmax(model.logits(model.X_scores, v)), dtype=float), axis=0)
+        return image, float(np.mean(predicted == model.y))
+
     def draw(v):
         z = np.array([[v[f"z{k + 1}"]] for k in range(C)])
         try:
             u = model.logits(z, v)
             a = np.asarray(softmax(u), dtype=float).reshape(-1)
             h = np.asarray(hardmax(u), dtype=float).reshape(-1)
-            U = model.logits(model.G_scores, v)
-            P = np.asarray(softmax(U), dtype=float)
-            labels = np.argmax(np.asarray(hardmax(U), dtype=float), axis=0)
+            image, accuracy = regions_view(v["gamma"], v["beta"], v["beta_on"], v["epsilon"], v["temperature"])
         except Exception as exc:  # noqa: BLE001 - a learner's function failing on these inputs
             return f"<b>your softmax or hardmax raised {type(exc).__name__}: {exc}</b>"
         update_probability_bars(bars, a, h)
-        update_regions(regions, region_image(P, labels))
-        accuracy = float(np.mean(labels_of(model, softmax, hardmax, v) == model.y))
+        update_regions(regions, image)
         shift = "every class" if v["beta_on"] < 0 else f"class {v['beta_on'] + 1}"
         return (f"one example: logits z = {_fmt(z)} &rarr; batch norm z\u0303 = {_fmt(u * v['temperature'])} "
                 f"&rarr; softmax(z\u0303 / T) = {_fmt(a)}, hardmax = {_fmt(h)}<br>"
@@ -297,12 +307,6 @@ def softmax_panel(softmax, hardmax):
     moving = [bars["soft"].collection, bars["hard"].collection, regions["image"], regions["points"]]
     return Panel(fig, draw, controls, "Softmax after a batch-norm layer: drag the logits, gamma, beta, "
                      "epsilon and the temperature", animated=moving)
-
-
-def labels_of(model: _BatchNormedClassifier, softmax, hardmax, v: dict) -> np.ndarray:
-    """Predicted classes (0..C-1) of the training points under the control values v."""
-    U = model.logits(model.clf.scores(model.X), v)
-    return np.argmax(np.asarray(hardmax(U), dtype=float), axis=0)
 
 
 def softmax_loss_panel(softmax, softmax_jacobian, cross_entropy_cost, softmax_cross_entropy_backward):
