@@ -23,7 +23,7 @@ from traitlets.config import Config
 from .checks import wire
 from .checks.evaluate import FIXTURES
 from .checks.specs import functions_of
-from .sourcefiles import all_sources, nbgrader_meta, read_source
+from .sourcefiles import all_sources, nbgrader_meta, read_source, source_path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -64,26 +64,33 @@ def _prepare_nbgrader() -> None:
         nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(_alembic_head)
 
 
-def generate_student(path: Path) -> str:
-    """The student notebook's text, made by nbgrader's generate_assignment."""
+def generate_assignment(notebook: str, assignment: str | None = None, db_url: str | None = None) -> nbformat.NotebookNode:
+    """nbgrader's generate_assignment run on the instructor source of ``notebook``: the released
+    (student) notebook, with nbgrader's cell checksums. The cells are recorded in the gradebook
+    at ``db_url`` (by default a throwaway one), under ``assignment`` (default: the notebook's name)."""
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
-    name = path.stem
+    assignment = assignment or notebook
     _prepare_nbgrader()
     with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
-        src = Path(tmp) / "source" / name
+        src = Path(tmp) / "source" / assignment
         src.mkdir(parents=True)
-        nbformat.write(source_notebook(path), src / f"{name}.ipynb")
+        nbformat.write(source_notebook(source_path(notebook)), src / f"{notebook}.ipynb")
         config = Config()
         config.CourseDirectory.root = tmp
-        config.CourseDirectory.assignment_id = name
-        config.CourseDirectory.db_url = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
-        coursedir = CourseDirectory(config=config)
-        converter = GenerateAssignment(coursedir=coursedir, config=config)
+        config.CourseDirectory.assignment_id = assignment
+        config.CourseDirectory.notebook_id = notebook
+        config.CourseDirectory.db_url = db_url or f"sqlite:///{Path(tmp) / 'gradebook.db'}"
+        converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config)
         converter.log.setLevel(logging.ERROR)
         converter.start()
-        student = nbformat.read(Path(tmp) / "release" / name / f"{name}.ipynb", as_version=4)
+        return nbformat.read(Path(tmp) / "release" / assignment / f"{notebook}.ipynb", as_version=4)
+
+
+def generate_student(path: Path) -> str:
+    """The student notebook's text, made by nbgrader's generate_assignment, outputs cleared."""
+    student = generate_assignment(path.stem)
     for cell in student.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -150,8 +157,6 @@ def filled_student_notebook(notebook: str, notebooks_dir: Path = NOTEBOOKS, writ
     every written answer - replaced by the instructor source's cell with the same grade_id: a
     perfect submission, for tests, benchmarks and the browser tests."""
     import json
-
-    from .sourcefiles import source_path
 
     source = source_path(notebook)
     if not source.exists():

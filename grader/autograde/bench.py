@@ -83,7 +83,7 @@ def plain_nbgrader(subs: Path, notebooks: list[str], sample: int, work: Path) ->
     students' submissions of every notebook, in a temporary nbgrader course."""
     from ..release import source_notebook
     from ..sourcefiles import source_path
-    from .gradebook import _generate
+    from ..release import generate_assignment
 
     import nbformat
 
@@ -94,7 +94,7 @@ def plain_nbgrader(subs: Path, notebooks: list[str], sample: int, work: Path) ->
     for nb in notebooks:
         (course / "source" / nb).mkdir(parents=True)
         nbformat.write(source_notebook(source_path(nb)), course / "source" / nb / f"{nb}.ipynb")
-        _generate(nb, nb, db)
+        generate_assignment(nb, nb, db)
         for sid in students:
             dest = course / "submitted" / sid / nb / f"{nb}.ipynb"
             dest.parent.mkdir(parents=True)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import logging
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from .. import notebook as nbmod
-from ..sourcefiles import source_path
+from ..release import generate_assignment
 from .plan import course_notebooks, plan
 from .unit import read
 
@@ -55,31 +53,6 @@ def write_config(course_dir: Path, db_url: str) -> Path:
         text += f"\nc.CourseDirectory.db_url = {db_url!r}\n"
         path.write_text(text, encoding="utf-8")
     return path
-
-
-def _generate(assignment: str, notebook: str, db_url: str) -> nbformat.NotebookNode:
-    """Record the notebook's cells in the gradebook (nbgrader's generate_assignment) and return
-    the released (student) version, with nbgrader's checksums."""
-    from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-
-    from ..release import _prepare_nbgrader, source_notebook
-
-    _prepare_nbgrader()
-    with tempfile.TemporaryDirectory(prefix="grader-gradebook-") as tmp:
-        src = Path(tmp) / "source" / assignment
-        src.mkdir(parents=True)
-        nbformat.write(source_notebook(source_path(notebook)), src / f"{notebook}.ipynb")
-        config = Config()
-        config.CourseDirectory.root = tmp
-        config.CourseDirectory.assignment_id = assignment
-        config.CourseDirectory.notebook_id = notebook
-        config.CourseDirectory.db_url = db_url
-        converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config)
-        converter.log.setLevel(logging.CRITICAL)
-        converter.start()
-        return nbformat.read(Path(tmp) / "release" / assignment / f"{notebook}.ipynb", as_version=4)
 
 
 def _student_cells(path: Path | None, rel: str, notebook: str):
@@ -201,7 +174,7 @@ def _release(course_dir: Path, assignment: str, notebook: str, db_url: str, stat
             return nbformat.read(cached, as_version=4)
         except (MissingEntry, OSError, ValueError):
             pass
-    release = _generate(assignment, notebook, db_url)
+    release = generate_assignment(notebook, assignment, db_url)
     cached.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(release, cached)
     state["notebooks"] = sorted({*state["notebooks"], f"{assignment}/{notebook}"})
