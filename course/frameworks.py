@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import network as net
+from .gradcheck import relative_error  # noqa: F401 - notebook 09 compares with the course's one measure
 
 TORCH_PIN = "torch==2.13.0"
 INSTALL_HINT = (f"PyTorch is optional for this course. To install the CPU build: `make framework` in the course "
@@ -155,21 +156,13 @@ def torch_forward_backward(model, X, Y) -> tuple[np.ndarray, float, dict]:
     ``net.softmax_cross_entropy``. The running buffers move by one step, as in training.
     """
     torch = require_torch()
-    Y = np.asarray(Y)
-    labels = Y.argmax(axis=0) if Y.ndim == 2 and Y.shape[0] > 1 else Y.reshape(-1)
+    labels = net._labels(Y)
     model.train()
     model.zero_grad()
     logits = model(torch.from_numpy(np.ascontiguousarray(X.T, dtype=np.float64)))
     loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(labels.astype(np.int64)))
     loss.backward()
     return logits.detach().numpy().T.copy(), float(loss.item()), grads_of(model)
-
-
-def relative_error(a, b) -> float:
-    """``||a - b|| / max(||a||, ||b||)`` (0 when both are 0)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    den = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)))
-    return 0.0 if den == 0 else float(np.linalg.norm(a - b)) / den
 
 
 def torch_train(params: dict, X, Y, lr: float, steps: int, epsilon: float = 1e-5, momentum: float = 0.9):
@@ -180,8 +173,7 @@ def torch_train(params: dict, X, Y, lr: float, steps: int, epsilon: float = 1e-5
     torch = require_torch()
     model = torch_model(params, epsilon, momentum)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
-    Y = np.asarray(Y)
-    labels = torch.from_numpy((Y.argmax(axis=0) if Y.ndim == 2 and Y.shape[0] > 1 else Y.reshape(-1)).astype(np.int64))
+    labels = torch.from_numpy(net._labels(Y).astype(np.int64))
     x = torch.from_numpy(np.ascontiguousarray(X.T, dtype=np.float64))
     costs = []
     model.train()
