@@ -12,11 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pathlib import Path
-
 from ..checks.specs import SPECS, functions_of
-
-SOURCE_DIR = Path(__file__).resolve().parent.parent / "source"
+from ..sourcefiles import all_sources
 
 
 @dataclass(frozen=True)
@@ -45,9 +42,10 @@ class Plan:
         return [s.name for s in functions_of(self.notebook)]
 
 
-def course_notebooks() -> list[str]:
-    """Notebooks that have an instructor source (and so can be graded)."""
-    return sorted(p.stem for p in SOURCE_DIR.glob("[0-9][0-9]_*.py"))
+@lru_cache(maxsize=1)
+def course_notebooks() -> tuple[str, ...]:
+    """Notebooks that have an instructor source (and so can be graded); asked for every file."""
+    return tuple(p.stem for p in all_sources())
 
 
 def _function_of(grade_id: str, code: str, notebook: str) -> tuple[str | None, str]:

@@ -23,7 +23,7 @@ from ..sandbox import Limits, isolation, warning_text
 from . import feedback
 from .layout import Found, LayoutError, discover
 from .plan import course_notebooks, plan
-from .unit import Submission, grade_file, missing
+from .unit import Submission, grade_file, grader_failed, missing
 
 GRADER_ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_KEYS = ("student_id", "notebook", "score", "max_score", "status", "message", "checks")
@@ -268,16 +268,5 @@ def _grade_all(todo: list[tuple[str, Submission]], limits: Limits, workers: int,
             with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
                 results[i] = pool.submit(_grade_one, (subs[i], limits)).result()
         except Exception as exc:  # noqa: BLE001
-            results[i] = _grader_failed(subs[i], exc)
+            results[i] = grader_failed(subs[i], f"the grader failed: {exc!r}")
     return results  # type: ignore[return-value]
-
-
-def _grader_failed(sub: Submission, exc: BaseException) -> dict:
-    from .unit import unreadable
-
-    stem = Path(sub.rel).stem
-    entry = unreadable(sub, stem if stem in course_notebooks() else None,
-                       "The grader failed on this notebook (not your fault); your instructor has been told.")
-    entry["_problems"] = [f"{sub.rel}: the grader failed: {exc!r}"]
-    entry["_transient"] = True
-    return entry

@@ -123,26 +123,35 @@ def grade_file(sub: Submission, limits: Limits | None = None) -> dict:
 
 
 def _grade_file(sub: Submission, limits: Limits | None) -> dict:
-    stem = Path(sub.rel).stem
     try:
         nb = read(sub.path, sub.rel)
-        notebook = nbmod.identify(nb, stem)
+        notebook = nbmod.identify(nb, Path(sub.rel).stem)
     except nbmod.NotebookError as exc:
-        known = stem if stem in course_notebooks() else None
-        return unreadable(sub, known, str(exc))
+        return unreadable(sub, _named(sub), str(exc))
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - e.g. JSON nested too deeply
-        known = stem if stem in course_notebooks() else None
-        return unreadable(sub, known, f"{sub.rel} cannot be read as a notebook ({type(exc).__name__}). Open it in "
-                                      "JupyterLab, save it, and hand it in again.")
+        return unreadable(sub, _named(sub), f"{sub.rel} cannot be read as a notebook ({type(exc).__name__}). Open "
+                                            "it in JupyterLab, save it, and hand it in again.")
     try:
         return _grade(sub, nb, notebook, limits)
     except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the class's run
         problem = str(exc) if isinstance(exc, SandboxError) else "".join(traceback.format_exception(exc))
-        entry = unreadable(sub, notebook, "The grader failed on this notebook (not your fault); your instructor "
-                                          "has been told and will grade it again.")
-        entry["_problems"] = [f"{sub.rel}: {problem}"]
-        entry["_transient"] = True  # not cached: the next run grades it again
-        return entry
+        return grader_failed(sub, problem, notebook)
+
+
+def _named(sub: Submission) -> str | None:
+    """The course notebook the file is named after, if any."""
+    stem = Path(sub.rel).stem
+    return stem if stem in course_notebooks() else None
+
+
+def grader_failed(sub: Submission, problem: str, notebook: str | None = None) -> dict:
+    """The result when the grader itself failed on a file: the student is told it is not their
+    fault; the instructor gets ``problem``; the result is not cached, so the next run grades it again."""
+    entry = unreadable(sub, notebook or _named(sub), "The grader failed on this notebook (not your fault); your "
+                                                     "instructor has been told and will grade it again.")
+    entry["_problems"] = [f"{sub.rel}: {problem}"]
+    entry["_transient"] = True
+    return entry
 
 
 def _cases(test):
