@@ -453,9 +453,20 @@ class NotebookPage:
 
     # -- widget panels ---------------------------------------------------------------------
 
-    def panels(self) -> list:
-        """Locators of the widget panels: the VBox around each ipywidgets Image in the notebook."""
+    def panels(self, settle: float = 1.0, timeout: float = 30.0) -> list:
+        """Locators of the widget panels: the VBox around each ipywidgets Image in the notebook.
+
+        A box's children are rendered one by one after the box itself, so this waits until
+        there is at least one image and their number has not changed for ``settle`` seconds."""
         images = self.panel_tab.locator(".jp-Notebook img.widget-image")
+        deadline, count, since = time.monotonic() + timeout, -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now = images.count()
+            if now != count:
+                count, since = now, time.monotonic()
+            elif count and time.monotonic() - since >= settle:
+                break
+            time.sleep(0.2)
         return [images.nth(i).locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' widget-vbox ')][1]")
                 for i in range(images.count())]
 
