@@ -109,7 +109,8 @@ def fixture_text(notebook: str) -> str:
             {"probe": c.name, "args": [wire.to_json_tree(a) for a in c.args],
              "kwargs": {k: wire.to_json_tree(v) for k, v in c.kwargs.items()},
              "expected": wire.to_json_tree(c.expected),
-             "mistakes": [{"message": m, "output": wire.to_json_tree(o)} for m, o in c.mistakes]}
+             "mistakes": [{"id": m.id, "message": m.message, "output": wire.to_json_tree(m.output)}
+                          for m in c.mistakes]}
             for c in visible_cases(spec.name)
         ]
     return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release", "functions": functions})

@@ -75,10 +75,12 @@ def _missing_message(name: str, answers: nbmod.Answers) -> str:
 
 # --- grading ---------------------------------------------------------------------------
 
-def _check(test, status: str, message: str) -> dict:
+def _check(test, status: str, message: str, mistake: str | None = None) -> dict:
+    """One check's result; ``mistake`` is the stable id of the mistake its message names (or None)."""
     assert status in CHECK_STATUSES, status
     return {"id": test.id, "function": test.function or "", "points": test.points,
-            "score": test.points if status == "pass" else 0.0, "status": status, "message": _tidy(message)}
+            "score": test.points if status == "pass" else 0.0, "status": status, "message": _tidy(message),
+            "mistake": mistake if status != "pass" else None}
 
 
 def _entry(sub: Submission, notebook: str, checks: list[dict], status: str, message: str, **private) -> dict:
@@ -192,7 +194,7 @@ def _grade(sub: Submission, nb: dict, notebook: str, limits: Limits | None) -> d
             continue
         job = ran[test.id]
         v: FunctionVerdict = verdict_of(test.function, job, cases[test.id])
-        checks.append(_check(test, v.status, v.message + _warnings_note(job)))
+        checks.append(_check(test, v.status, v.message + _warnings_note(job), v.mistake))
     status, message = _summary(checks)
     notes = list(answers.notes)
     if notes:

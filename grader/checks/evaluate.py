@@ -6,7 +6,7 @@ import linecache
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from . import wire
 from .judge import FunctionVerdict, ProbeVerdict, judge_call, summarize
@@ -14,6 +14,14 @@ from .runner import PRELUDE, call_probe
 from .specs import SPECS, FunctionSpec
 
 FIXTURES = Path(__file__).with_name("fixtures")
+
+
+class KnownMistake(NamedTuple):
+    """What a known wrong implementation returns on a probe, with its stable id and message."""
+
+    id: str
+    message: str
+    output: object
 
 
 @dataclass
@@ -24,7 +32,7 @@ class ProbeCase:
     args: tuple
     kwargs: dict
     expected: object
-    mistakes: list  # [(message, output)]
+    mistakes: list  # [KnownMistake]
 
 
 @lru_cache(maxsize=None)
@@ -46,7 +54,7 @@ def visible_probes(name: str) -> list[ProbeCase]:
             tuple(wire.from_json_tree(a) for a in p["args"]),
             {k: wire.from_json_tree(v) for k, v in p["kwargs"].items()},
             wire.from_json_tree(p["expected"]),
-            [(m["message"], wire.from_json_tree(m["output"])) for m in p["mistakes"]],
+            [KnownMistake(m["id"], m["message"], wire.from_json_tree(m["output"])) for m in p["mistakes"]],
         ))
     return cases
 

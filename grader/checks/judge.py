@@ -28,6 +28,7 @@ class ProbeVerdict:
     status: str  # "pass", "fail" or "error"
     message: str
     max_diff: float = 0.0
+    mistake: str | None = None  # the stable id of the named mistake ("softmax.sm_naive"), if one is named
 
 
 @dataclass
@@ -36,6 +37,7 @@ class FunctionVerdict:
     status: str  # "pass", "fail", "error" or "missing" (grading adds "timeout" and "crash")
     message: str
     probes: list[ProbeVerdict] = field(default_factory=list)
+    mistake: str | None = None  # the id of the first failing check's named mistake, if any
 
     @property
     def passed(self) -> bool:
@@ -49,7 +51,12 @@ STATUS_MARKS = {"pass": "\u2713", "fail": "\u2717", "error": "\u2717", "timeout"
 # --- comparing plain values ------------------------------------------------------------
 
 class Mismatch(Exception):
-    """A difference between two plain values, described for a learner."""
+    """A difference between two plain values, described for a learner; ``mistake`` is the
+    stable id of the mistake it names, when it names one (property judges set it)."""
+
+    def __init__(self, message: str, mistake: str | None = None):
+        super().__init__(message)
+        self.mistake = mistake
 
 
 def describe(value) -> str:
@@ -175,17 +182,17 @@ def _compare_array(got, want: np.ndarray, label: str, spec: FunctionSpec, input_
     return float(diff.max())
 
 
-def closest_mistake(have, mistakes, spec: FunctionSpec) -> str | None:
-    """The message of the known mistake whose output is closest to ``have`` (if any matches)."""
+def closest_mistake(have, mistakes, spec: FunctionSpec):
+    """The known mistake (``KnownMistake``) whose output is closest to ``have``, if any matches."""
     best, best_diff = None, float("inf")
-    for message, wrong in mistakes:
-        wrong_t = wrong if spec.returns_tuple else (wrong,)
+    for known in mistakes:
+        wrong_t = known.output if spec.returns_tuple else (known.output,)
         try:
             diff = compare(have, wrong_t, "", spec)
         except Mismatch:
             continue
         if diff < best_diff:
-            best, best_diff = message, diff
+            best, best_diff = known, diff
     return best
 
 
@@ -225,7 +232,7 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
     """Judge one call of ``spec.name`` on one probe.
 
     ``record`` is what ``runner.call_probe`` returned (plain values); ``expected`` the right
-    output; ``mistakes`` a list of ``(message, output)`` for known wrong implementations.
+    output; ``mistakes`` a list of ``KnownMistake`` (id, message, output) for known wrong implementations.
     """
     where = f"On {probe}: "
     status = record.get("status")
@@ -257,13 +264,13 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
             max_diff = compare(have, want, spec.outputs[0], spec, shape)
         problem = None
     except Mismatch as exc:
-        problem = str(exc)
+        problem, problem_id = str(exc), exc.mistake
         max_diff = float("nan")
     if problem is not None:
         named = closest_mistake(have, mistakes, spec)
         if named:
-            return ProbeVerdict(probe, "fail", f"{where}{named}\n  ({problem})")
-        return ProbeVerdict(probe, "fail", where + problem)
+            return ProbeVerdict(probe, "fail", f"{where}{named.message}\n  ({problem})", mistake=named.id)
+        return ProbeVerdict(probe, "fail", where + problem, mistake=problem_id)
 
     # Keeping a reference to an input in a cache (cache["Z"] = Z) is fine; returning one is not.
     cache_paths = tuple(f"[{i}]" for i, o in enumerate(spec.outputs) if o in ("cache", "caches") and spec.returns_tuple)
@@ -296,7 +303,7 @@ def summarize(spec: FunctionSpec, verdicts: list[ProbeVerdict]) -> FunctionVerdi
     first = failing[0]
     status = "error" if first.status == "error" else "fail"
     more = f" ({len(failing)} of {len(verdicts)} checks fail)" if len(verdicts) > 1 and len(failing) < len(verdicts) else ""
-    return FunctionVerdict(spec.name, status, first.message + more, verdicts)
+    return FunctionVerdict(spec.name, status, first.message + more, verdicts, mistake=first.mistake)
 
 
 def missing(spec: FunctionSpec, why: str) -> FunctionVerdict:

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ..checks import wire
-from ..checks.evaluate import ProbeCase
+from ..checks.evaluate import KnownMistake, ProbeCase
 from ..checks.specs import SPECS
 
 
@@ -28,8 +28,16 @@ class Probe:
 
 @dataclass
 class Mistake:
+    """A common wrong implementation: its message names the mistake for a learner; its id
+    (``<function>.<slug>``, the slug by default the implementation's name without leading
+    underscores) is stable, for class reports that count mistakes."""
+
     message: str
     fn: Callable
+    id: str = ""
+
+    def full_id(self, function: str) -> str:
+        return f"{function}.{self.id or self.fn.__name__.lstrip('_')}"
 
 
 @dataclass
@@ -65,7 +73,7 @@ def cases(suite: Suite, probes: list[Probe], reference: Callable) -> list[ProbeC
         for m in suite.mistakes:
             wrong = _run_quietly(m.fn, probe)
             if wrong is not None and not _matches(spec, wrong, expected, matches):
-                wrongs.append((m.message, wrong))
+                wrongs.append(KnownMistake(m.full_id(suite.function), m.message, wrong))
         out.append(ProbeCase(probe.name, wire.to_plain(probe.args), wire.to_plain(probe.kwargs), expected, wrongs))
     return out
 
