@@ -103,7 +103,17 @@ def _fit_axis_factors(g: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray | N
 def _factor_name(k: float, m: int | None, n: int | None, spec) -> tuple[str, str] | None:
     """(slug, words) for a recognized constant factor k."""
     cands: list[tuple[float, str, str]] = []
-    if m and m > 1:
+    if m and n and m != n and m > 1 and n > 1:
+        cands += [(m / n, "factor_m_over_n", f"m/{n} = {m}/{n}: divided by the number of rows ({n}, units or classes) "
+                                            f"where the number of examples m = {m} belongs"),
+                  (n / m, "factor_n_over_m", f"{n}/m = {n}/{m}: divided by the number of examples m = {m} where the "
+                                            f"number of rows ({n}) belongs, or summed over the wrong axis")]
+    statistics = any(w in spec.name for w in ("batchnorm", "mean_variance", "running", "normalize", "pytorch"))
+    if m and m > 1 and not statistics:
+        cands += [(m, "factor_m", f"m = {m} (the number of examples): a sum where the mean belongs, or the 1/m "
+                                  "missing"),
+                  (1 / m, "factor_inv_m", f"1/m = 1/{m}: divided by m (the number of examples) once too often")]
+    if m and m > 1 and statistics:
         cands += [(m, "factor_m", f"m = {m} (the number of examples): a sum where the mean belongs, or the 1/m "
                                   "missing"),
                   (1 / m, "factor_inv_m", f"1/m = 1/{m}: divided by m (the number of examples) once too often"),
@@ -219,22 +229,30 @@ def _array_relation(spec, label, g: np.ndarray, w: np.ndarray, args, kwargs):
     if np.allclose(g, 0) and not np.allclose(w, 0):
         return (f"{label} is all zeros where the answer is not: is the result computed but not stored or returned "
                 "(e.g. a new array filled in a loop that never runs, or integer arrays that truncate)?", "zeros")
-    k = _fit_factor(g, w)
+    k = _fit_factor(g, w) if g.size >= 2 else None
     if k is not None:
         named = _factor_name(k, m, n, spec)
         if named:
             return f"{label} is exactly {named[1].split(': ', 1)[0]} times the answer: {named[1].split(': ', 1)[1]}.", named[0]
         return (f"{label} is the answer times {k:.6g}, the same factor everywhere: a constant factor is wrong "
                 "(the shape of the result is right).", "factor")
-    if g.ndim == 2 and g.shape[0] > 1:
+    if g.ndim == 2 and g.shape[0] > 1 and g.shape[1] > 1:
         found = _axis_factor(label, g, w, inputs, axis=1, what="row (unit or class)")
         if found:
             return found
-    if g.ndim == 2 and g.shape[1] > 1:
+    if g.ndim == 2 and g.shape[1] > 1 and g.shape[0] > 1:
         found = _axis_factor(label, g, w, inputs, axis=0, what="column (example)")
         if found:
             return found
-    found = _entrywise(label, g, w, inputs)
+    found = _entrywise(label, g, w, inputs) or _function_of_answer(label, g, w, spec, inputs) \
+        or _linear_update(label, g, w, dict(inputs), spec)
+    if found:
+        return found
+    check = INVARIANTS.get(spec.name)
+    found = check(label, g, w, dict(inputs)) if check else None
+    if found:
+        return found
+    found = _row_affine(label, g, w, inputs, spec)
     if found:
         return found
     found = _offset(label, g, w, inputs)
@@ -267,6 +285,11 @@ def _axis_factor(label, g, w, inputs, axis, what):
                 return (f"{label} is the answer multiplied by sqrt({name}), {what} by {what}.", f"times_sqrt_{_slug(name)}")
             if np.all(av > 0) and _close(flat, 1 / np.sqrt(av)):
                 return (f"{label} is the answer divided by sqrt({name}), {what} by {what}.", f"over_sqrt_{_slug(name)}")
+    zero = np.isclose(flat, 0, atol=1e-9)
+    if zero.any() and np.allclose(flat[~zero], 1):
+        return (f"{label} is right in the {what.split()[0]}s {_idx(np.flatnonzero(~zero))} and all zeros in "
+                f"{_idx(np.flatnonzero(zero))}: those were never filled in (one index for the whole array instead "
+                f"of one per {what.split()[0]}, e.g. np.argmax without axis=0?).", f"zero_{what.split()[0]}s")
     shown = ", ".join(f"{x:.4g}" for x in flat[:6]) + (", ..." if flat.size > 6 else "")
     return (f"{label} is off by a different factor in each {what} ({shown}): every {what} is proportional to the "
             f"answer, so the formula is right up to a per-{what.split()[0]} scale (a statistic over the wrong axis, or "
@@ -275,6 +298,48 @@ def _axis_factor(label, g, w, inputs, axis, what):
 
 _EXPRESSIONS = (("{a}", lambda a: a), ("1 - {a}", lambda a: 1 - a), ("{a} * (1 - {a})", lambda a: a * (1 - a)),
                 ("1 / {a}", lambda a: 1 / a), ("{a}**2", lambda a: a * a))
+
+
+_OF_ANSWER = (("the square root of the answer", "a standard deviation where the variance belongs (or a square "
+                 "root too many)", "sqrt_of_answer", lambda w: np.sqrt(w)),
+              ("the square of the answer", "a variance where the standard deviation belongs (or a square root "
+               "missing)", "square_of_answer", lambda w: w * w),
+              ("one over the answer", "a division turned upside down", "inverse_of_answer", lambda w: 1 / w))
+
+
+def _function_of_answer(label, g, w, spec, inputs):
+    eps = _epsilon(spec, dict(inputs)) or 0.0
+    with np.errstate(all="ignore"):
+        for words, why, slug, f in _OF_ANSWER:
+            for shift in (0.0, eps):
+                e = f(w + shift)
+                if np.all(np.isfinite(e)) and _close(g, e) and not _close(g, w):
+                    plus = f" (of the answer + epsilon)" if shift else ""
+                    return f"{label} is {words}{plus}: {why}.", slug
+    return None
+
+
+def _linear_update(label, g, w, inputs, spec):
+    """running = a * running + b * batch: name a and b when they are not momentum and 1 - momentum."""
+    pairs = {"running_mu": ("running_mu", "mu"), "running_sigma2": ("running_sigma2", "sigma2")}
+    if spec.name != "update_running_averages" or label not in pairs:
+        return None
+    R, B = (inputs.get(k) for k in pairs[label])
+    mom = inputs.get("momentum")
+    mom = float(getattr(mom, "value", mom)) if isinstance(getattr(mom, "value", mom), (int, float)) else 0.9
+    if not (isinstance(R, np.ndarray) and isinstance(B, np.ndarray) and R.shape == B.shape == g.shape and g.size >= 2):
+        return None
+    A = np.stack([R.reshape(-1), B.reshape(-1)], axis=1).astype(float)
+    (a, b), *_ = np.linalg.lstsq(A, g.reshape(-1), rcond=None)
+    if not _close(g.reshape(-1), A @ np.array([a, b])):
+        return None
+    name_r, name_b = pairs[label]
+    found = f"{label} = {a:.6g} * {name_r} + {b:.6g} * {name_b}, where it should be {mom:g} * {name_r} + {1 - mom:g} * {name_b}"
+    if not np.isclose(a + b, 1):
+        return (f"{found}: the two weights must sum to 1 (an average), and yours sum to {a + b:.6g}: a misplaced "
+                "parenthesis, or an extra factor on one term.", "weights_not_summing_to_1")
+    return (f"{found}: the weights are {a:.6g} and {b:.6g}; use the momentum argument ({mom:g}) on the old running "
+            "value, never a number written in the code.", "wrong_momentum")
 
 
 def _entrywise(label, g, w, inputs):
@@ -384,6 +449,144 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+def _row_stats(inputs) -> list[tuple[str, np.ndarray]]:
+    """Per-row statistics of the 2-D inputs (a batch's own mean and spread), as candidates."""
+    out = []
+    for name, a in _arrays(inputs):
+        if a.ndim == 2 and a.shape[1] > 1 and "[" not in name:
+            a = a.astype(float)
+            out += [(f"the std of {name} over the batch (axis=1)", a.std(axis=1)),
+                    (f"the unbiased std of {name} (ddof=1)", a.std(axis=1, ddof=1)),
+                    (f"the variance of {name} over the batch", a.var(axis=1))]
+    return out
+
+
+def _row_affine(label, g, w, inputs, spec):
+    """Each row of g is a * (row of w) + b with its own a, b: name a (and b) when they match an input."""
+    if g.ndim != 2 or g.shape[1] < 3:
+        return None
+    wc = w - w.mean(axis=1, keepdims=True)
+    ss = np.sum(wc * wc, axis=1)
+    if np.any(ss <= 1e-20 * max(1.0, float(np.max(np.abs(w))) ** 2)):
+        return None
+    a = np.sum(wc * (g - g.mean(axis=1, keepdims=True)), axis=1) / ss
+    b = g.mean(axis=1) - a * w.mean(axis=1)
+    if not _close(g, a[:, None] * w + b[:, None]):
+        return None
+    epsv = _epsilon(spec, dict(inputs))
+    if epsv and np.all(np.abs(a - 1) < max(100 * epsv, 1e-9)) and np.any(np.abs(a - 1) > 1e-12):
+        return (f"{label} differs from the answer by a per-unit scale within {float(np.max(np.abs(a - 1))):.2g} of 1, "
+                f"the size of epsilon = {epsv:g}: epsilon is in the wrong place (or missing). It belongs inside the "
+                "square root: (Z - mu) / sqrt(sigma2 + epsilon).", "epsilon_placement")
+    for name, v in [(n, x) for n, x in _arrays(inputs) if x.size == a.size] + _row_stats(inputs):
+        v = v.reshape(-1).astype(float)
+        with np.errstate(all="ignore"):
+            for rel, vals, words in ((f"1/{name}", 1 / v, "is missing (not multiplied in) or divides"),
+                                     (name, v, "is applied once too often, or in the wrong place"),
+                                     (f"sqrt({name})", np.sqrt(np.abs(v)), "(its square root) is applied once too often"),
+                                     (f"1/sqrt({name})", 1 / np.sqrt(np.abs(v)), "(its square root) is missing")):
+                if np.all(np.isfinite(vals)) and _close(a, vals, rtol=1e-5) and not _close(vals, np.ones_like(vals)):
+                    return (f"Each unit (row) of {label} is the right one scaled by {rel} (and shifted): {name} {words}.",
+                            f"row_scale_{_slug(rel.replace(' over the batch (axis=1)', '').replace(' (ddof=1)', '_ddof1'))}")
+    shown = ", ".join(f"{x:.4g}" for x in a[:4]) + (", ..." if a.size > 4 else "")
+    return (f"Each unit (row) of {label} is the right one scaled and shifted by constants of its own (scales {shown}): "
+            "the shape of every row is right, so a per-unit scale or shift is wrong: the statistic you divide by "
+            "(variance or std, biased, epsilon inside the root), gamma, beta or the mean you subtract.", "row_affine")
+
+
+def _epsilon(spec, inputs: dict) -> float | None:
+    """The epsilon of this call: the argument (or the cache's), else the signature's default."""
+    for key in ("epsilon", 'cache["epsilon"]'):
+        v = inputs.get(key)
+        v = getattr(v, "value", v)
+        if isinstance(v, np.ndarray) and v.size == 1:
+            v = v.reshape(-1)[0]
+        if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool):
+            return float(v)
+    found = re.search(r"epsilon=([0-9.eE+-]+)", spec.signature)
+    return float(found.group(1)) if found else None
+
+
+def _bn_backward(label, g, w, inputs):
+    """dZ of batch norm: each row sums to 0 and is orthogonal to Z_norm (the output does not change when a
+    unit's inputs are shifted or scaled)."""
+    if not label.startswith("dZ") or g.ndim != 2 or g.shape[1] < 2:
+        return None
+    zn = inputs.get('cache["Z_norm"]')
+    scale = max(1e-12, float(np.max(np.abs(w))))
+    sums = np.abs(g.sum(axis=1)) / g.shape[1]
+    if np.any(sums > 1e-6 * scale):
+        return (f"{label}'s rows do not sum to 0 (row means {_short(g.mean(axis=1))}): the mean path is missing or "
+                "wrong. Shifting all of a unit's inputs by the same amount does not change batch norm's output, so "
+                "dZ must sum to 0 over the batch: the term - mean(dZ_norm) is needed.", "mean_path")
+    if isinstance(zn, np.ndarray) and zn.shape == g.shape:
+        dots = np.abs(np.sum(g * zn, axis=1)) / g.shape[1]
+        if np.any(dots > 1e-6 * scale):
+            return (f"{label} is not orthogonal to Z_norm unit by unit (mean of dZ * Z_norm per row "
+                    f"{_short(np.sum(g * zn, axis=1) / g.shape[1])}): the variance path is wrong (its factor, its "
+                    "exponent -3/2, or a variance that is not the biased one). Scaling a unit's inputs does not "
+                    "change batch norm's output, so dZ must satisfy sum(dZ * Z_norm, axis=1) = 0.", "variance_path")
+    return None
+
+
+def _bn_forward(label, g, w, inputs):
+    """Z_tilde of batch norm: (Z_tilde - beta) / gamma has mean 0 and variance sigma2 / (sigma2 + epsilon) per row."""
+    gamma, beta, Z = inputs.get("gamma"), inputs.get("beta"), inputs.get("Z")
+    if label != "Z_tilde" or not all(isinstance(x, np.ndarray) for x in (gamma, beta, Z)) or g.shape != Z.shape:
+        return None
+    if g.shape[1] < 2 or np.any(gamma == 0):
+        return None
+    zn = (g - beta.reshape(-1, 1)) / gamma.reshape(-1, 1)
+    if not np.allclose(zn.mean(axis=1), 0, atol=1e-6):
+        return (f"{label}'s units are not centered: (Z_tilde - beta) / gamma should have mean 0 over the batch for "
+                f"every unit, and has means {_short(zn.mean(axis=1))}. Subtract the batch mean mu (axis=1, "
+                "keepdims=True) before dividing, then scale by gamma and add beta.", "not_centered")
+    return None
+
+
+def _softmax_like(label, g, w, inputs):
+    if g.ndim == 2 and np.allclose(w.sum(axis=0), 1) and np.all(w >= 0):
+        if np.any(g < -1e-12):
+            return (f"{label} has negative entries: probabilities are never negative (np.exp is positive).",
+                    "negative_probabilities")
+        if not np.allclose(g.sum(axis=0), 1):
+            return (f"{label}'s columns do not sum to 1 (sums {_short(g.sum(axis=0))}): each column is one example's "
+                    "probabilities: divide np.exp(z) by its column's sum (axis=0, keepdims=True).", "not_normalized")
+    return None
+
+
+def _jacobian(label, g, w, inputs):
+    if g.ndim != 2 or g.shape[0] != g.shape[1]:
+        return None
+    if not np.allclose(g, g.T, atol=1e-9):
+        return (f"{label} is not symmetric: the softmax Jacobian is diag(s) - s s^T, and J[i, j] = -s_i s_j = J[j, i] "
+                "off the diagonal. A z of shape (C, 1) must be flattened first (np.diag of a column extracts instead "
+                "of building a matrix).", "not_symmetric")
+    if not np.allclose(g.sum(axis=1), 0, atol=1e-9):
+        return (f"{label}'s rows do not sum to 0 (sums {_short(g.sum(axis=1))}): the outputs of softmax always sum to "
+                "1, so adding to z moves them in ways that cancel: J @ 1 = 0. Check the off-diagonal terms -s_i s_j.",
+                "rows_not_zero")
+    return None
+
+
+def _ce_backward(label, g, w, inputs):
+    Y = inputs.get("Y")
+    if g.ndim == 2 and isinstance(Y, np.ndarray) and np.allclose(Y.sum(axis=0), 1) and np.allclose(w.sum(axis=0), 0):
+        if not np.allclose(g.sum(axis=0), 0, atol=1e-9):
+            return (f"{label}'s columns do not sum to 0 (sums {_short(g.sum(axis=0))}): with softmax outputs and labels "
+                    "that each sum to 1, dZ = (Y_hat - Y) / m sums to 0 in every column.", "columns_not_zero")
+    return None
+
+
+def _short(v) -> str:
+    v = np.asarray(v).reshape(-1)
+    return ", ".join(f"{x:.3g}" for x in v[:4]) + (", ..." if v.size > 4 else "")
+
+
+INVARIANTS = {"batchnorm_backward": _bn_backward, "batchnorm_forward": _bn_forward, "softmax": _softmax_like,
+              "softmax_jacobian": _jacobian, "softmax_cross_entropy_backward": _ce_backward}
+
+
 # --- relations across probes -----------------------------------------------------------------
 
 def across_probes(spec, cases, records, verdicts) -> tuple[str, str] | None:
@@ -398,9 +601,9 @@ def across_probes(spec, cases, records, verdicts) -> tuple[str, str] | None:
     fn = spec.name
     # An argument that is ignored: the failing probes are exactly those where a number argument
     # takes another value than on every passing probe.
-    for i, name in enumerate(spec.args):
-        fvals = {_number_arg(c, i, name) for c, _ in failing}
-        pvals = {_number_arg(c, i, name) for c, _ in passing}
+    for i, name, key in _number_args(spec, cases):
+        fvals = {_number_arg(c, i, name, key) for c, _ in failing}
+        pvals = {_number_arg(c, i, name, key) for c, _ in passing}
         if None in fvals or None in pvals or len(pvals) != 1:
             continue
         if not (fvals & pvals):
@@ -429,9 +632,23 @@ def across_probes(spec, cases, records, verdicts) -> tuple[str, str] | None:
     return None
 
 
-def _number_arg(case, i, name):
+def _number_args(spec, cases):
+    """(position, shown name, dict key or None) of every number argument, and of the numbers inside a dict
+    argument (cache["epsilon"])."""
+    out = []
+    for i, name in enumerate(spec.args):
+        out.append((i, name, None))
+        sample = next((c.args[i] if i < len(c.args) else c.kwargs.get(name) for c in cases), None)
+        if isinstance(sample, dict):
+            out += [(i, f'{name}["{k}"]', k) for k in sample]
+    return out
+
+
+def _number_arg(case, i, name, key=None):
     from .wire import Scalar
-    v = case.args[i] if i < len(case.args) else case.kwargs.get(name)
+    v = case.args[i] if i < len(case.args) else case.kwargs.get(name.split("[")[0])
+    if key is not None:
+        v = v.get(key) if isinstance(v, dict) else None
     if isinstance(v, Scalar) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
         return float(v.value)
     if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -469,6 +686,14 @@ def explain_exception(spec, err: dict) -> tuple[str, str] | None:
             or ("axis" in msg and "dimension 1" in msg)):
         return ("An axis or index that the array does not have: axis=1 (or [:, i]) on a 1-D array. Check the "
                 "array's shape: a vector of shape (m,) has only axis 0.", f"{fn}.axis_on_1d")
+    if etype == "OverflowError":
+        return ("A number too large for a float: math.exp overflows above about 709. Softmax(z) equals "
+                "softmax(z - max(z)): subtract each column's max first, and use np.exp on whole arrays.",
+                f"{fn}.unstable")
+    if etype == "IndexError" and "out of bounds" in msg:
+        return ("An index past the end of an axis: row and column indices swapped (Y[i, label] for Y[label, i]), "
+                "an array built the wrong way round ((m, C) instead of (C, m)), or labels counted from 1.",
+                f"{fn}.index_out_of_bounds")
     if etype == "KeyError":
         return (f"A dict key that is not there ({msg}). The cache and the params have fixed keys: use the keys "
                 "that the function building them writes (its docstring lists them), not new names.",

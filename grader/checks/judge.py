@@ -109,6 +109,12 @@ def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> floa
     if isinstance(want, tuple):
         if isinstance(got, list):  # a list unpacks like a tuple: accept it
             got = tuple(got)
+        if isinstance(got, tuple) and len(got) == len(want) and len(want) > 1:
+            order = _output_order(got, want)
+            if order is not None:
+                raise Mismatch(f"{spec.name} returns its outputs in another order: it should return "
+                               f"({', '.join(spec.outputs)}); yours looks like ({', '.join(spec.outputs[i] for i in order)}).",
+                               f"{spec.name}.return_order")
         if not isinstance(got, tuple) or len(got) != len(want):
             names = ", ".join(spec.outputs)
             hint = " Did you forget `return`?" if isinstance(got, Scalar) and got.type_name == "NoneType" else ""
@@ -136,10 +142,31 @@ def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> floa
     raise Mismatch(f"{label} is {describe(got)}; the answer is {describe(want)}.")
 
 
+def _output_order(got: tuple, want: tuple) -> tuple[int, ...] | None:
+    """If the outputs are the expected ones in another order (each matching one expected output), that order."""
+    import itertools
+
+    def same(a, b) -> bool:
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+            if a.shape != b.shape or a.dtype.kind not in "fiu" or b.dtype.kind not in "fiu":
+                return False
+            with np.errstate(all="ignore"):
+                scale = float(np.max(np.abs(b[np.isfinite(b)]), initial=1.0))
+                return bool(np.allclose(a, b, rtol=RTOL, atol=ATOL * max(1.0, scale), equal_nan=True))
+        return False
+
+    if all(same(g, w) for g, w in zip(got, want)):
+        return None
+    for perm in itertools.permutations(range(len(want))):
+        if list(perm) != list(range(len(want))) and all(same(got[i], want[p]) for i, p in enumerate(perm)):
+            return perm
+    return None
+
+
 def _compare_scalar(got, want: Scalar, label: str, spec: FunctionSpec) -> float:
     fn = spec.name
     if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biufc":
-        got = Scalar(got.item(), str(got.dtype))
+        got = Scalar(got.item(), str(got.dtype))  # a 0-d array is a number: float(got) gives the same value
     if isinstance(got, np.ndarray) and got.dtype.kind in "biufc" and isinstance(want.value, (int, float)):
         hint = (" (of one entry: return a number with float(...) or .item())" if got.size == 1 else
                 ": is a sum or a mean over an axis missing?")

@@ -1400,13 +1400,6 @@ def cross_entropy_cost(Y_hat, Y):
     cost = -np.sum(Y * np.log(P)) / m
     return float(cost)
 '''),
-    Case("cross_entropy_cost", "returns a 0-d numpy array (np.squeeze of a keepdims sum) instead of a float", '''
-def cross_entropy_cost(Y_hat, Y):
-    m = Y.shape[1]
-    logs = np.log(np.where(Y > 0, Y_hat, 1.0))
-    cost = np.squeeze(-np.sum(Y * logs, axis=(0, 1), keepdims=True) / m)
-    return cost
-'''),
     Case("cross_entropy_cost", "returns a (1, 1) array (keepdims everywhere, no float())", '''
 def cross_entropy_cost(Y_hat, Y):
     m = Y.shape[1]
@@ -1452,6 +1445,13 @@ def cross_entropy_cost(Y_hat, Y):
 '''),
 ]
 CORRECT += [
+    Case("cross_entropy_cost", "returns a 0-d numpy array (np.squeeze of a keepdims sum): the course accepts it as a number (float(cost) is the same; tests/test_nb07 ce_zero_d_array), so it moved from WRONG to CORRECT", '''
+def cross_entropy_cost(Y_hat, Y):
+    m = Y.shape[1]
+    logs = np.log(np.where(Y > 0, Y_hat, 1.0))
+    cost = np.squeeze(-np.sum(Y * logs, axis=(0, 1), keepdims=True) / m)
+    return cost
+''', correct=True),
     Case("cross_entropy_cost", "boolean mask on Y > 0", '''
 def cross_entropy_cost(Y_hat, Y):
     m = Y.shape[1]
