@@ -12,8 +12,12 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="run the visible checks on your notebook")
     p_check.add_argument("notebook", help="path of a course notebook (.ipynb)")
     from .autograde.cli import add_parser as add_autograde
+    from .autograde.export import add_parser as add_export
+    from .bundle import add_parser as add_bundle
 
     add_autograde(sub)
+    add_export(sub)
+    add_bundle(sub)
     args = parser.parse_args(argv)
     if args.command == "release":
         from .release import release
@@ -29,4 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         from .autograde.cli import run as run_autograde
 
         return run_autograde(args)
+    if args.command == "export":
+        from .autograde.export import run as run_export
+
+        return run_export(args)
+    if args.command == "bundle":
+        from .bundle import run as run_bundle
+
+        return run_bundle(args)
     return 2
