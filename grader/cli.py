@@ -20,9 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     add_bundle(sub)
     args = parser.parse_args(argv)
     if args.command == "release":
+        from .course_config import CourseConfigError
         from .release import release
 
-        changed = release()
+        try:
+            changed = release()
+        except CourseConfigError as exc:
+            print(f"error: {exc}")
+            return 2
         print("\n".join(f"wrote {p}" for p in changed) or "notebooks/ and fixtures are up to date")
         return 0
     if args.command == "check":
