@@ -24,13 +24,46 @@ def _fmt(x: float) -> str:
     return f"{round(x, 6):g}"
 
 
+def _released_answers(notebook: str) -> dict[str, str]:
+    import json
+
+    from ..release import NOTEBOOKS
+
+    nb = json.loads((NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+    return {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]).strip() for c in nb["cells"]
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+
+
+def written_from_files(entries: list[dict], paths: dict) -> dict:
+    """Written answers without a gradebook, as the gradebook would have them: none graded yet; an
+    answer the student changed is pending, an untouched one scores 0 ("No response")."""
+    from .unit import read
+
+    out, released = {}, {}
+    for e in entries:
+        if e["notebook"] not in course_notebooks():
+            continue
+        manual = plan(e["notebook"]).manual
+        pending = 0
+        path = paths.get((e["student_id"], e.get("_file")))
+        if path is not None and e["status"] != "missing":
+            try:
+                nb = read(path, e["_file"])
+                cells = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): "".join(c.get("source", "")).strip()
+                         for c in nb["cells"]}
+                base = released.setdefault(e["notebook"], _released_answers(e["notebook"]))
+                pending = sum(1 for m in manual if m.id in cells and cells[m.id] != base.get(m.id))
+            except Exception:  # noqa: BLE001 - unreadable: graded as such; nothing to grade by hand
+                pending = 0
+        out[(e["student_id"], e["notebook"])] = {"score": 0.0, "max": float(sum(m.points for m in manual)),
+                                                 "pending": pending}
+    return out
+
+
 def written_default(entry: dict) -> dict:
-    """Written answers without a gradebook: none graded; every answer of a handed-in notebook pending."""
     if entry["notebook"] not in course_notebooks():
         return {"score": 0.0, "max": 0.0, "pending": 0}
-    manual = plan(entry["notebook"]).manual
-    pending = 0 if entry["status"] == "missing" or entry.get("_file") is None else len(manual)
-    return {"score": 0.0, "max": float(sum(m.points for m in manual)), "pending": pending}
+    return {"score": 0.0, "max": float(sum(m.points for m in plan(entry["notebook"]).manual)), "pending": 0}
 
 
 def row(entry: dict, written: dict | None) -> dict:

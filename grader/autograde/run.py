@@ -228,14 +228,16 @@ def autograde(submissions: Path, out: Path, *, workers: int | None = None, limit
         deadlines.apply(entries, paths, found.lms, config, deadlines.read_lms_times(lms_times, config))
         summary.entries = entries
         summary.students = len({e["student_id"] for e in entries})
-        written = None
+        from .grades import written_from_files
+
+        written = written_from_files(entries, paths)
         if gradebook:
             from . import gradebook as gbmod
 
             report = gbmod.update(entries, paths, Path(course_dir) if course_dir else out / "nbgrader", db_url, config)
             summary.gradebook = report.db_url
             summary.problems.extend(report.problems)
-            written = report.written
+            written = {**written, **report.written}
         write_outputs(entries, out, written)
         summary.seconds = time.perf_counter() - start
         return summary
