@@ -116,8 +116,11 @@ def test_results_json_follows_the_spec(graded):
     for e in data:
         assert set(e) == {"student_id", "notebook", "score", "max_score", "status", "message", "checks"}
         for c in e["checks"]:
-            assert set(c) == {"id", "function", "points", "score", "status", "message"}
+            assert set(c) == {"id", "function", "points", "score", "status", "message", "mistake"}
             assert c["status"] in ("pass", "fail", "error", "timeout", "crash", "missing")
+            # the stable id of the mistake the message names: none on a pass, "<function>.<slug>" when named
+            assert c["mistake"] is None if c["status"] == "pass" else \
+                (c["mistake"] is None or c["mistake"].startswith(c["function"] + "."))
             assert c["score"] == (c["points"] if c["status"] == "pass" else 0)
             assert c["message"]
         assert e["score"] == sum(c["score"] for c in e["checks"])
