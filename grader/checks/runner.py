@@ -21,8 +21,14 @@ try:  # inside the package
 except ImportError:  # copied alone into a sandbox
     import wire  # type: ignore[no-redef]
 
-PRELUDE = "import math\nimport numpy as np\n"
+ANSWER_CELLS_ALONE = ("The grader runs each answer cell on its own, after the notebook's imports ({imports}): "
+                      "a helper or a module the cell uses must be defined or imported inside the cell.")
+"""The rule each notebook states before its first answer cell, as the messages repeat it."""
+COURSE_NOT_GIVEN = ("This answer cell may not use the course package: the grader runs it without `course` "
+                    "(its modules hold the answers of earlier notebooks). Write the computation with NumPy "
+                    "inside the cell.")
 ANSWER_FILE = "<answer cell {}>"
+PRELUDE_LABEL = "the notebook's imports"
 
 
 def _student_traceback(exc: BaseException) -> str:
@@ -32,10 +38,29 @@ def _student_traceback(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
-def describe_error(exc: BaseException) -> dict:
+def imports_of(prelude: str) -> str:
+    """The names a prelude imports, for a message: ``"import numpy as np"`` -> ``"np"``."""
+    names = []
+    for line in prelude.splitlines():
+        line = line.strip()
+        if line.startswith(("import ", "from ")):
+            for part in line.split(" import ", 1)[-1].removeprefix("import ").split(","):
+                names.append(part.split(" as ")[-1].strip())
+    return ", ".join(names) or "nothing"
+
+
+def describe_error(exc: BaseException, prelude: str | None = None) -> dict:
+    """Type, message and the student's traceback lines of ``exc``. With the cell's ``prelude``, a
+    NameError (a name from another cell, a module never imported) and a missing ``course``
+    package are explained by the rule the notebooks state."""
     message = str(exc)
     if len(message) > 500:
         message = message[:500] + "..."
+    if prelude is not None and isinstance(exc, NameError) and "grader runs each answer cell" not in message:
+        message += ". " + ANSWER_CELLS_ALONE.format(imports=imports_of(prelude))
+    elif (prelude is not None and isinstance(exc, ModuleNotFoundError)
+          and (getattr(exc, "name", None) or "").split(".")[0] == "course"):
+        message += ". " + COURSE_NOT_GIVEN
     return {"type": type(exc).__name__, "message": message, "traceback": _student_traceback(exc)}
 
 
@@ -60,12 +85,13 @@ def _shares_memory(output, inputs) -> list[str]:
     return found
 
 
-def call_probe(fn, args, kwargs) -> dict:
+def call_probe(fn, args, kwargs, prelude: str | None = None) -> dict:
     """Call ``fn(*args, **kwargs)`` on copies of the plain ``args``; return a plain record.
 
     The record has ``status`` ("ok", "not_implemented" or "raised"), ``output`` (plain),
     ``inputs_after`` (the arguments after the call, to detect mutation), ``aliases``
-    (outputs that share memory with an input), ``error`` and ``warnings``.
+    (outputs that share memory with an input), ``error`` and ``warnings``. ``prelude``: what
+    the function's cell ran after, to explain a NameError (:func:`describe_error`).
     """
     call_args = wire.unplain(tuple(args))
     call_kwargs = wire.unplain(dict(kwargs))
@@ -79,10 +105,10 @@ def call_probe(fn, args, kwargs) -> dict:
             record["error"] = describe_error(exc)
         except RecursionError as exc:
             record["status"] = "raised"
-            record["error"] = describe_error(exc)
+            record["error"] = describe_error(exc, prelude)
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything, even SystemExit
             record["status"] = "raised"
-            record["error"] = describe_error(exc)
+            record["error"] = describe_error(exc, prelude)
         else:
             record["output"] = wire.to_plain(out)
             record["aliases"] = _shares_memory(out, (call_args, call_kwargs))
@@ -91,14 +117,14 @@ def call_probe(fn, args, kwargs) -> dict:
     return record
 
 
-def exec_cell(code: str, label: str, namespace: dict) -> dict | None:
+def exec_cell(code: str, label: str, namespace: dict, prelude: str | None = None) -> dict | None:
     """Execute one answer cell in ``namespace``; return an error description or None."""
     filename = ANSWER_FILE.format(label)
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
         exec(compile(code, filename, "exec"), namespace)  # noqa: S102 - this is the point
     except BaseException as exc:  # noqa: BLE001
-        return describe_error(exc)
+        return describe_error(exc, prelude)
     return None
 
 
@@ -106,13 +132,15 @@ def run_job(job: dict, arrays: dict) -> tuple[dict, dict]:
     """Run one grading job: execute cells, call the function on each probe.
 
     ``job`` = {"cells": [{"label", "code"}], "function": name, "probes": [{"args", "kwargs"}]}
-    (args/kwargs encoded with ``wire.encode``). Returns the encoded result and its arrays.
+    (args/kwargs encoded with ``wire.encode``); the first cell is the notebook's imports (its
+    label is :data:`PRELUDE_LABEL`), the others are answer cells. Returns the encoded result and
+    its arrays.
     """
     namespace: dict = {"__name__": "__student__"}
-    exec(PRELUDE, namespace)  # noqa: S102
     result: dict = {"cell_errors": [], "function_found": False, "calls": []}
+    prelude = next((c["code"] for c in job["cells"] if c.get("label") == PRELUDE_LABEL), "")
     for cell in job["cells"]:
-        err = exec_cell(cell["code"], cell["label"], namespace)
+        err = exec_cell(cell["code"], cell["label"], namespace, prelude)
         if err:
             result["cell_errors"].append({"label": cell["label"], **err})
     fn = namespace.get(job["function"])
@@ -123,7 +151,7 @@ def run_job(job: dict, arrays: dict) -> tuple[dict, dict]:
     for i, probe in enumerate(job["probes"]):
         args = wire.decode(probe["args"], arrays)
         kwargs = wire.decode(probe["kwargs"], arrays)
-        record = call_probe(fn, args, kwargs)
+        record = call_probe(fn, args, kwargs, prelude)
         if record["status"] == "ok":
             record["output"] = wire.encode(record["output"], out_arrays, f"p{i}o")
         record["inputs_after"] = wire.encode(record["inputs_after"], out_arrays, f"p{i}i")
