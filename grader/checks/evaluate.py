@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple
 
 from . import wire
 from .judge import FunctionVerdict, ProbeVerdict, judge_call, summarize
-from .runner import call_probe, describe_error
+from .runner import call_probe, describe_error, watching
 from .specs import SPECS, FunctionSpec
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -85,7 +85,11 @@ def evaluate(spec: FunctionSpec, cases: list[ProbeCase], records: list[dict]) ->
 def run_direct(spec: FunctionSpec, fn: Callable, cases: list[ProbeCase], imports: str | None = None) -> FunctionVerdict:
     """Call ``fn`` in this process on every case and judge it (notebooks, instructor runs);
     ``imports``: the prelude its cell ran after, to explain a NameError."""
-    return evaluate(spec, cases, [call_probe(fn, c.args, c.kwargs, imports) for c in cases])
+    namespace = getattr(fn, "__globals__", None)
+    if not spec.watches or not isinstance(namespace, dict):
+        return evaluate(spec, cases, [call_probe(fn, c.args, c.kwargs, imports) for c in cases])
+    with watching(namespace, spec.watches) as log:
+        return evaluate(spec, cases, [call_probe(fn, c.args, c.kwargs, imports, log) for c in cases])
 
 
 class CheckFailed(AssertionError):
