@@ -151,7 +151,8 @@ def answers(nb: dict, notebook: str) -> Answers:
         tagged = [i for i in above if _grade_id(cells[i]) == name]
         if len(tagged) > 1 and chosen == tagged[-1]:
             result.notes.append(f"{len(tagged)} cells carry the answer id {name!r} (a duplicated answer cell); the "
-                                f"lower one counts, as when the notebook runs from the top. Delete the other copy.")
+                                f"last one counts (the lower copy, as when the notebook runs from the top). Delete the "
+                                "other copy.")
         elif not tagged:
             result.notes.append(f"the answer cell of {name} has lost its nbgrader metadata (or was deleted and "
                                 "retyped); the grader reads the last cell above its check that defines it.")

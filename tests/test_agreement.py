@@ -149,7 +149,7 @@ EDITS = [
     (new_cell_below_untouched, True, "the grader reads that lower cell"),
     (new_cell_above_untouched, False, "not implemented yet"),
     (duplicated_lower_copy_untouched, False, "not implemented yet"),
-    (duplicated_lower_copy_edited, True, "the lower one counts"),
+    (duplicated_lower_copy_edited, True, "the last one counts (the lower copy"),
     (deleted, False, "no answer cell for batchnorm_forward"),
     (moved_to_the_top, True, None),
     (moved_below_its_check, False, "move the cell that defines batchnorm_forward back above"),
