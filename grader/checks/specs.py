@@ -29,6 +29,10 @@ class FunctionSpec:
     # The grader's sandbox shows the ``course`` package only to functions that declare it: the
     # helpers of later notebooks (course/network.py) hold answers to earlier ones.
     uses_course: bool = False
+    # Functions of ``depends_on`` whose calls are recorded while this one runs (``runner.watching``):
+    # the record's ``watched`` lets ``judge_together`` check the protocol the notebook states
+    # (a new permutation every epoch, the seed of each epoch).
+    watches: tuple[str, ...] = ()
 
     @property
     def returns_tuple(self) -> bool:

@@ -9,7 +9,9 @@ is a list of dicts (one per layer) compared key by key on ``NETWORK_CACHE_KEYS``
 it is judged by outcome: the trained parameters must reach ``REQUIRED_ACCURACY`` on a held-out
 set, evaluated with a trusted forward pass. Two kinds of probe have a single right answer and
 are compared exactly: ``learning_rate=0`` (nothing may change) and a mini-batch as large as the
-data set (one full-batch step per epoch, whatever the shuffle).
+data set (one full-batch step per epoch, whatever the shuffle). The protocol the notebook
+states - a new permutation every epoch - is checked from the mini-batches ``train_model``
+passes to ``model_forward`` (the spec ``watches`` it): :func:`judge_protocol`.
 """
 from __future__ import annotations
 
@@ -121,6 +123,58 @@ def judge_training(spec, args, kwargs, got, expected) -> float:
     return 0.0
 
 
+def _epoch_orders(X: np.ndarray, size: int, epochs: int, calls: list[dict]) -> list[np.ndarray] | None:
+    """The order in which each epoch visited the examples, as the first feature of each example
+    (from the mini-batches ``model_forward`` was called on); None when the calls do not add up to
+    ``epochs`` passes over the ``m`` examples in mini-batches of ``size`` (then the outcome judges)."""
+    m = X.shape[1]
+    batches = [c.get("0") for c in calls]
+    if not all(isinstance(b, np.ndarray) for b in batches):
+        return None
+    batches = [b for b in batches if b.size < m]  # a forward pass on the whole set (a cost printout) is no step
+    per_epoch = -(-m // size)
+    if len(batches) != per_epoch * epochs:
+        return None
+    orders = [np.concatenate(batches[e * per_epoch:(e + 1) * per_epoch]) for e in range(epochs)]
+    first = np.sort(X[0])
+    if any(o.size != m or not np.array_equal(np.sort(o), first) for o in orders):
+        return None
+    return orders
+
+
+def judge_protocol(spec, cases, records) -> str | None:
+    """The training protocol the notebook states, from the mini-batches ``train_model`` passed to
+    ``model_forward``: every epoch a new permutation of the m columns."""
+    from ..runner import watched_calls
+
+    for case, record in zip(cases, records):
+        calls = watched_calls(record, "model_forward")
+        X = case.args[0]
+        size, epochs = int(_value(case.kwargs, "mini_batch_size")), int(_value(case.kwargs, "num_epochs"))
+        if not calls or epochs < 2 or size >= X.shape[1]:
+            continue
+        orders = _epoch_orders(X, size, epochs, calls)
+        if orders is None:
+            continue
+        if all(np.array_equal(o, X[0]) for o in orders):
+            return (f"On {case.name}: the mini-batches take the examples in their original order in every epoch: "
+                    "they are never shuffled. Every epoch, draw a new permutation of the m columns "
+                    "(permutation = rng.permutation(m)) and cut it into mini-batches.")
+        if all(np.array_equal(o, orders[0]) for o in orders[1:]):
+            return (f"On {case.name}: all {epochs} epochs visit the examples in the same order: the same permutation "
+                    "is used every epoch (one permutation drawn before the epoch loop, or a generator re-seeded with "
+                    "the same seed every epoch). The notebook asks for a new permutation every epoch: make "
+                    "rng = np.random.default_rng(seed) once, before the loop, and draw permutation = "
+                    "rng.permutation(m) inside the epoch loop.")
+        repeated = [e + 1 for e in range(1, epochs) if np.array_equal(orders[e], orders[e - 1])]
+        if repeated:
+            return (f"On {case.name}: epoch {repeated[0] + 1} visits the examples in the same order as epoch "
+                    f"{repeated[0]}: the permutation is not drawn anew every epoch (a generator re-seeded with the "
+                    "same seed each epoch?). Make one generator before the loop and draw a new permutation from it "
+                    "every epoch.")
+    return None
+
+
 FUNCTIONS = [
     FunctionSpec("model_forward", NOTEBOOK, ("X", "params", "epsilon"), ("ZL", "caches"),
                  "model_forward(X, params, epsilon=1e-5) -> (ZL, caches)", cache_keys=NETWORK_CACHE_KEYS),
@@ -131,5 +185,6 @@ FUNCTIONS = [
     FunctionSpec("train_model", NOTEBOOK, ("X", "Y", "params", "learning_rate", "num_epochs", "mini_batch_size", "seed"),
                  ("params",),
                  "train_model(X, Y, params, learning_rate=0.05, num_epochs=30, mini_batch_size=32, seed=0) -> params",
-                 depends_on=("model_forward", "model_backward", "update_parameters"), judge=judge_training),
+                 depends_on=("model_forward", "model_backward", "update_parameters"), judge=judge_training,
+                 judge_together=judge_protocol, watches=("model_forward",)),
 ]

@@ -8,7 +8,9 @@ gives the same mini-batches every time and another seed other ones.
 
 ``train_softmax_classifier`` is judged by its outcome: :func:`judge_training` computes the
 accuracy of the returned model, in inference mode (running statistics), on the digits that
-were *not* in the training set of the probe, and asks for :data:`TARGET_ACCURACY`.
+were *not* in the training set of the probe, and asks for :data:`TARGET_ACCURACY`;
+:func:`judge_epoch_seeds` checks, from the calls it made to ``random_mini_batches``, that epoch
+``e`` shuffled with ``seed + e``, as the notebook asks.
 
 This module ships to students: it holds the properties and the messages, no solution.
 """
@@ -312,6 +314,47 @@ def judge_training(spec, args, kwargs, output, expected) -> float:
     raise Mismatch(text)
 
 
+def _seed_of(call: dict) -> int | None:
+    value = call.get("3", call.get("=seed", 0.0))
+    return int(value) if isinstance(value, float) and float(value).is_integer() else None
+
+
+def judge_epoch_seeds(spec, cases, records) -> str | None:
+    """The protocol the notebook states: epoch ``e`` shuffles with ``random_mini_batches(...,
+    seed=seed + e)``, from the calls ``train_softmax_classifier`` made (the spec ``watches`` them)."""
+    from ..runner import watched_calls
+
+    for case, record in zip(cases, records):
+        calls = watched_calls(record, "random_mini_batches")
+        if calls is None:
+            continue
+        seed = int(_arg(case.args, case.kwargs, 6, "seed", 0))
+        epochs = int(_arg(case.args, case.kwargs, 4, "epochs", 20))
+        want = [seed + e for e in range(epochs)]
+        got = [_seed_of(c) for c in calls]
+        if got == want:
+            continue
+        where = f"On {case.name}: "
+        if not calls:
+            return (where + "train_softmax_classifier never called random_mini_batches. Shuffle each epoch with it: "
+                    "for X_batch, Y_batch in random_mini_batches(X, Y, mini_batch_size, seed=seed + epoch).")
+        if len(got) != epochs:
+            return (where + f"random_mini_batches was called {len(got)} times for {epochs} epochs: call it once at the "
+                    "start of every epoch, with seed=seed + epoch.")
+        if None in got:
+            return (where + "random_mini_batches was called without an integer seed: pass seed=seed + epoch.")
+        if len(set(got)) == 1:
+            return (where + f"every epoch called random_mini_batches with the same seed ({got[0]}), so every epoch "
+                    "sees the same mini-batches in the same order. The notebook asks for seed + epoch: "
+                    "random_mini_batches(X, Y, mini_batch_size, seed=seed + epoch).")
+        if got == list(range(epochs)) or all(g - e == got[0] for e, g in enumerate(got)):
+            return (where + f"the seeds of the epochs were {_short(got)} but with seed={seed} they should be "
+                    f"{_short(want)}: the seed argument is ignored. Use seed + epoch.")
+        return (where + f"the seeds of the epochs were {_short(got)}; the notebook asks for seed + epoch, "
+                f"{_short(want)}.")
+    return None
+
+
 FUNCTIONS = [
     FunctionSpec("random_mini_batches", NOTEBOOK, ("X", "Y", "mini_batch_size", "seed"), ("mini_batches",),
                  "random_mini_batches(X, Y, mini_batch_size=64, seed=0) -> list of (X_batch, Y_batch)",
@@ -320,5 +363,6 @@ FUNCTIONS = [
                  ("X", "Y", "layer_dims", "learning_rate", "epochs", "mini_batch_size", "seed"), ("params", "running"),
                  "train_softmax_classifier(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_batch_size=64, "
                  "seed=0) -> (params, running)",
-                 float_outputs=False, depends_on=("random_mini_batches",), judge=judge_training, uses_course=True),
+                 float_outputs=False, depends_on=("random_mini_batches",), judge=judge_training, uses_course=True,
+                 judge_together=judge_epoch_seeds, watches=("random_mini_batches",)),
 ]
