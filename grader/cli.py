@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     from .autograde.cli import add_parser as add_autograde
 
     add_autograde(sub)
+    p_report = sub.add_parser("report", help="rebuild the class report OUT/report.html (+ report.json) from "
+                                             "OUT/results.json")
+    p_report.add_argument("out", help="the output folder of an autograde run")
     args = parser.parse_args(argv)
     if args.command == "release":
         from .release import release
@@ -29,4 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         from .autograde.cli import run as run_autograde
 
         return run_autograde(args)
+    if args.command == "report":
+        from .autograde.report import run as run_report
+
+        return run_report(args.out)
     return 2

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..sandbox import Limits, isolation, warning_text
-from . import feedback
+from . import feedback, report
 from .layout import Found, LayoutError, discover
 from .plan import course_notebooks, plan
 from .unit import Submission, grade_file, grader_failed, missing
@@ -153,6 +153,7 @@ def write_outputs(entries: list[dict], out: Path) -> None:
     for e in entries:
         writer.writerow([e["student_id"], e["notebook"], f"{e['score']:g}", f"{e['max_score']:g}"])
     _write(out / "grades.csv", buf.getvalue())
+    report.write(out, [public(e) for e in entries])
     pages = set()
     for e in entries:
         path = feedback.page_path(out, e["student_id"], e["notebook"])
