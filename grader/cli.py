@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,9 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     p_report.add_argument("out", help="the output folder of an autograde run")
     args = parser.parse_args(argv)
     if args.command == "release":
-        from .release import release
+        from .authoring import AuthoringError, check_course
 
-        changed = release()
+        try:
+            check_course()  # before release.py is imported: a broken catalogue is explained, not raised
+            from .release import release
+
+            changed = release(check=False)
+        except AuthoringError as exc:
+            print(exc, file=sys.stderr)
+            return 1
         print("\n".join(f"wrote {p}" for p in changed) or "notebooks/ and fixtures are up to date")
         return 0
     if args.command == "check":

@@ -126,8 +126,14 @@ def planned(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> dict[Pa
     return files
 
 
-def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> list[Path]:
-    """Write what changed; return the paths written."""
+def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES, check: bool = True) -> list[Path]:
+    """Write what changed; return the paths written. First (unless ``check`` is false) the course
+    is checked for authoring mistakes: :class:`grader.authoring.AuthoringError` lists them, and
+    nothing is written."""
+    if check:
+        from .authoring import check_course
+
+        check_course()
     written = []
     for path, text in planned(out_dir, fixtures_dir).items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
