@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
+from .autograde.versions import release_digest
 from .checks import wire
 from .checks.evaluate import FIXTURES
 from .checks.specs import functions_of
@@ -95,7 +96,8 @@ def generate_student(path: Path) -> str:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    student.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    student.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
+                                           "grader": {"release": release_digest(path.stem)}})
     return nbformat.writes(student) + "\n"
 
 
@@ -113,7 +115,8 @@ def fixture_text(notebook: str) -> str:
                           for m in c.mistakes]}
             for c in visible_cases(spec.name)
         ]
-    return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release", "functions": functions})
+    return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release",
+                       "release": release_digest(notebook), "functions": functions})
 
 
 def planned(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> dict[Path, str]:

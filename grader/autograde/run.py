@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..sandbox import Limits, isolation, warning_text
-from . import feedback, report
+from . import feedback, report, versions
 from .layout import Found, LayoutError, discover
 from .plan import course_notebooks, plan
 from .unit import Submission, grade_file, grader_failed, missing
@@ -54,8 +54,10 @@ def cpu_count() -> int:
 
 
 def cache_key(sub: Submission, limits: Limits) -> str:
+    """The cached result's name: a hash of the file, its name, the student, the limits and the
+    version of what grades its notebook (``versions.py``: another notebook's edit regrades nothing)."""
     h = hashlib.sha256()
-    for part in (grader_version(), json.dumps(asdict(limits), sort_keys=True), sub.student_id, sub.rel,
+    for part in (versions.version_of(sub.path, sub.rel), json.dumps(asdict(limits), sort_keys=True), sub.student_id, sub.rel,
                  sub.assignment or ""):
         h.update(part.encode())
         h.update(b"\0")
@@ -179,6 +181,8 @@ def autograde(submissions: Path, out: Path, *, workers: int | None = None, limit
     if not iso.isolated:
         log(warning_text(iso))
     found = discover(Path(submissions))
+    for warning in versions.stale_releases():
+        log(f"warning: {warning}")
     try:
         summary = Summary(out, iso.mode, submissions=len(found.submissions), ignored=list(found.ignored))
         out.mkdir(parents=True, exist_ok=True)
