@@ -13,14 +13,19 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="run the visible checks on your notebook")
     p_check.add_argument("notebook", help="path of a course notebook (.ipynb)")
     from .autograde.cli import add_parser as add_autograde
+    from .autograde.export import add_parser as add_export
+    from .bundle import add_parser as add_bundle
 
     add_autograde(sub)
+    add_export(sub)
+    add_bundle(sub)
     p_report = sub.add_parser("report", help="rebuild the class report OUT/report.html (+ report.json) from "
                                              "OUT/results.json")
     p_report.add_argument("out", help="the output folder of an autograde run")
     args = parser.parse_args(argv)
     if args.command == "release":
         from .authoring import AuthoringError, check_course
+        from .course_config import CourseConfigError
 
         try:
             check_course()  # before release.py is imported: a broken catalogue is explained, not raised
@@ -30,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         except AuthoringError as exc:
             print(exc, file=sys.stderr)
             return 1
+        except CourseConfigError as exc:
+            print(f"error: {exc}")
+            return 2
         print("\n".join(f"wrote {p}" for p in changed) or "notebooks/ and fixtures are up to date")
         return 0
     if args.command == "check":
@@ -44,4 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         from .autograde.report import run as run_report
 
         return run_report(args.out)
+    if args.command == "export":
+        from .autograde.export import run as run_export
+
+        return run_export(args)
+    if args.command == "bundle":
+        from .bundle import run as run_bundle
+
+        return run_bundle(args)
     return 2

@@ -130,9 +130,12 @@ def planned(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> dict[Pa
 
 
 def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES, check: bool = True) -> list[Path]:
-    """Write what changed; return the paths written. First (unless ``check`` is false) the course
-    is checked for authoring mistakes: :class:`grader.authoring.AuthoringError` lists them, and
-    nothing is written."""
+    """Write what changed; return the paths written. Checks the course file (course.toml) first,
+    then (unless ``check`` is false) the sources, catalogue and suites for authoring mistakes:
+    :class:`grader.authoring.AuthoringError` lists them, and nothing is written."""
+    from .course_config import load
+
+    load()  # raises CourseConfigError naming the mistake
     if check:
         from .authoring import check_course
 

@@ -24,9 +24,12 @@ from pathlib import Path
 GRADER = Path(__file__).resolve().parent.parent
 ROOT = GRADER.parent
 # Modules that present or store results but never change one: editing them regrades nothing.
+# (Late penalties, course.toml and grades.csv are applied in the reduce step, after the cache.)
 NOT_GRADING = frozenset({
-    "__main__.py", "cli.py", "authoring.py", "autograde/cli.py", "autograde/bench.py", "autograde/feedback.py",
-    "autograde/gradebook.py", "autograde/report.py", "autograde/report_plots.py", "autograde/classstats.py",
+    "__main__.py", "cli.py", "authoring.py", "bundle.py", "course_config.py", "autograde/cli.py",
+    "autograde/bench.py", "autograde/feedback.py", "autograde/gradebook.py", "autograde/grades.py",
+    "autograde/export.py", "autograde/deadlines.py", "autograde/report.py", "autograde/report_plots.py",
+    "autograde/classstats.py",
 })
 PER_NOTEBOOK = ("source/", "suites/nb", "checks/catalog/nb", "checks/fixtures/")
 COURSE_IMPORT = re.compile(r"^\s*(from|import)\s+course\b", re.M)
