@@ -182,6 +182,25 @@ def test_grader_report_explains_a_bad_out_folder(tmp_path, capsys, content, word
     assert words in err and "Traceback" not in err
 
 
+def test_assignments_and_pending_written_answers_come_from_grades_csv(tmp_path):
+    """With grades.csv (autograde writes it first), an assignment of several notebooks gets its own
+    distribution, and only the written answers the gradebook still waits for count."""
+    out = tmp_path / "OUT"
+    entries = synthetic_class()
+    _write_results(out, entries)
+    rows = ["student_id,notebook,score,max_score,assignment,written_score,written_max,written_pending"]
+    rows += [f"{e['student_id']},{e['notebook']},{e['score']},{e['max_score']},week1,0,4,"
+             f"{1 if e['student_id'] == 's01' else 0}" for e in entries]
+    (out / "grades.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    figs = report.rebuild(out)
+    [week1] = figs["assignments"]
+    assert week1["assignment"] == "week1" and week1["notebooks"] == ["02_batchnorm_forward", "06_softmax"]
+    assert week1["distribution"]["max_score"] == 13 and week1["distribution"]["count"] == 20
+    assert {w["notebook"]: w["to_grade"] for w in figs["written"]} == {"02_batchnorm_forward": 1, "06_softmax": 1}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "assignment week1" in page and page.count('src="data:image/png;base64,') == 6
+
+
 def test_an_empty_class_gives_a_page_that_says_so(tmp_path):
     figs = report.write(tmp_path, [])
     assert figs["students"] == 0

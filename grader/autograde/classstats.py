@@ -41,15 +41,19 @@ def _example(message: str) -> str:
     return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS].rstrip() + " …"
 
 
-def class_figures(entries: list[dict], manual: dict[str, list[tuple[str, float]]] | None = None) -> dict:
+def class_figures(entries: list[dict], manual: dict[str, list[tuple[str, float]]] | None = None,
+                  sheet: dict[tuple[str, str], dict] | None = None) -> dict:
     """The class report's figures from ``results.json`` entries.
 
     ``manual`` maps a notebook to its written answers ``[(grade_id, points)]`` (from the
     instructor sources), which autograde leaves to formgrader; unknown notebooks have none.
+    ``sheet`` maps ``(student, notebook)`` to ``{"assignment", "pending"}`` (grades.csv's
+    assignment and written answers still to grade); without it each notebook is its own
+    assignment and every written answer of a graded submission counts as still to grade.
     Rates and shares are fractions in [0, 1]; a mistake is counted once per student even if
     both the visible and the hidden checks name it.
     """
-    manual = manual or {}
+    manual, sheet = manual or {}, sheet or {}
     by_notebook: dict[str, list[dict]] = defaultdict(list)
     for e in entries:
         by_notebook[e["notebook"]].append(e)
@@ -106,8 +110,9 @@ def class_figures(entries: list[dict], manual: dict[str, list[tuple[str, float]]
             mistakes.append({**m, "students": count, "share": count / len(handed_in) if handed_in else 0.0})
         cells = manual.get(nb, [])
         if cells and graded:
+            to_grade = sum(sheet.get((e["student_id"], nb), {}).get("pending", len(cells)) for e in graded)
             written.append({"notebook": nb, "cells": [{"id": i, "points": p} for i, p in cells],
-                            "submissions": len(graded), "to_grade": len(graded) * len(cells)})
+                            "submissions": len(graded), "to_grade": to_grade})
         notebooks.append({
             "notebook": nb, "students": len(group), "handed_in": len(handed_in), "graded": len(graded),
             "status": dict(sorted(status.items())),
@@ -115,12 +120,38 @@ def class_figures(entries: list[dict], manual: dict[str, list[tuple[str, float]]
             "functions": list(functions.values()),  # in the order of the notebook's checks
         })
     mistakes.sort(key=lambda m: (-m["students"], -m["share"], m["id"]))
-    order = ("timeout", "crash", "missing", "unreadable", "grader_failed")
     return {
         "students": len(students),
         "notebooks": notebooks,
+        "assignments": _assignments(entries, sheet, students),
         "course": _distribution([totals[s] for s in students], course_max),
         "mistakes": mistakes,
-        "problems": {k: sorted(problems.get(k, []), key=lambda p: (p["student_id"], p["notebook"])) for k in order},
+        "problems": _problems(problems),
         "written": written,
     }
+
+
+def _problems(problems: dict) -> dict:
+    order = ("timeout", "crash", "missing", "unreadable", "grader_failed")
+    return {k: sorted(problems.get(k, []), key=lambda p: (p["student_id"], p["notebook"])) for k in order}
+
+
+def _assignments(entries: list[dict], sheet: dict, students: list[str]) -> list[dict]:
+    """Per assignment of several notebooks, the distribution of each student's total over them
+    (notebooks alone are already in ``notebooks``)."""
+    groups: dict[str, dict[str, float]] = defaultdict(dict)
+    for e in entries:
+        name = sheet.get((e["student_id"], e["notebook"]), {}).get("assignment") or e["notebook"]
+        groups[name][e["notebook"]] = max(groups[name].get(e["notebook"], 0.0), e["max_score"])
+    out = []
+    for name, maxima in sorted(groups.items()):
+        if len(maxima) < 2:
+            continue
+        totals = {s: 0.0 for s in students}
+        for e in entries:
+            if e["notebook"] in maxima and (sheet.get((e["student_id"], e["notebook"]), {}).get("assignment")
+                                            or e["notebook"]) == name:
+                totals[e["student_id"]] += e["score"]
+        out.append({"assignment": name, "notebooks": sorted(maxima),
+                    "distribution": _distribution(list(totals.values()), sum(maxima.values()))})
+    return out

@@ -67,8 +67,8 @@ def _img(uri: str, alt: str, cls: str = "wide") -> str:
 
 
 def images(figs: dict) -> dict[str, str]:
-    """The report's plots as ``data:`` URIs: ``mistakes``, ``pass_rates``, ``course`` and
-    ``scores:<notebook>`` (a plot is left out when it would be empty)."""
+    """The report's plots as ``data:`` URIs: ``mistakes``, ``pass_rates``, ``course``,
+    ``assignment:<name>`` and ``scores:<notebook>`` (a plot is left out when it would be empty)."""
     out = {}
     top = figs["mistakes"][:TOP_MISTAKES]
     if top:
@@ -87,6 +87,11 @@ def images(figs: dict) -> dict[str, str]:
         plots.draw_score_histogram(fig.add_subplot(), figs["course"]["scores"], figs["course"]["max_score"],
                                    plots.GREEN)
         out["course"] = plots.png_data_uri(fig)
+    for a in figs.get("assignments", []):
+        fig = plots.new_figure(4.6, 2.3)
+        plots.draw_score_histogram(fig.add_subplot(), a["distribution"]["scores"], a["distribution"]["max_score"],
+                                   plots.GREEN)
+        out[f"assignment:{a['assignment']}"] = plots.png_data_uri(fig)
     for nb in figs["notebooks"]:
         if nb["distribution"]["count"]:
             fig = plots.new_figure(4.6, 2.3)
@@ -137,6 +142,13 @@ def render(figs: dict, pictures: dict[str, str]) -> str:
         parts.append(f'<h3>Course total (all notebooks, out of {_pts(course["max_score"])}; mean {_pts(course["mean"])}, '
                      f'median {_pts(course["median"])})</h3>' + _img(pictures["course"], "course score distribution"))
     parts.append('<div class="cards">')
+    for a in figs.get("assignments", []):
+        d = a["distribution"]
+        parts.append(f'<div class="card"><h3>assignment {e(a["assignment"])}</h3>')
+        if f"assignment:{a['assignment']}" in pictures:
+            parts.append(_img(pictures[f"assignment:{a['assignment']}"], f"score distribution of {a['assignment']}", ""))
+        parts.append(f'<p>{e(", ".join(a["notebooks"]))}: mean {_pts(d["mean"])}, median {_pts(d["median"])} of '
+                     f'{_pts(d["max_score"])} points.</p></div>')
     for nb in figs["notebooks"]:
         d = nb["distribution"]
         parts.append(f'<div class="card"><h3>{e(nb["notebook"])}</h3>')
@@ -206,10 +218,31 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def grade_sheet(path: Path) -> dict[tuple[str, str], dict]:
+    """``{(student, notebook): {"assignment", "pending"}}`` from grades.csv (empty if there is none
+    or it lacks those columns)."""
+    import csv
+
+    try:
+        rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    sheet = {}
+    for r in rows:
+        if not {"student_id", "notebook", "assignment", "written_pending"} <= set(r):
+            return {}
+        try:
+            sheet[(r["student_id"], r["notebook"])] = {"assignment": r["assignment"], "pending": int(r["written_pending"])}
+        except (TypeError, ValueError):
+            continue
+    return sheet
+
+
 def write(out: Path, results: list[dict]) -> dict:
-    """Write ``out/report.json`` and ``out/report.html`` for ``results`` (results.json's entries);
-    returns the figures."""
-    figs = class_figures(results, written_questions({r["notebook"] for r in results}))
+    """Write ``out/report.json`` and ``out/report.html`` for ``results`` (results.json's entries;
+    assignments and the written answers still to grade come from ``out/grades.csv`` when it is
+    there); returns the figures."""
+    figs = class_figures(results, written_questions({r["notebook"] for r in results}), grade_sheet(out / "grades.csv"))
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "report.json", json.dumps(figs, indent=1, ensure_ascii=False) + "\n")
     _write(out / "report.html", render(figs, images(figs)))
