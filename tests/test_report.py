@@ -171,7 +171,10 @@ def test_grader_report_rebuilds_a_self_contained_page_and_the_same_figures_as_js
 
 
 @pytest.mark.parametrize("content,words", [(None, "does not exist"), ("{not json", "cannot be read"),
-                                           ('{"a": 1}', "is not an autograde results.json")])
+                                           ('{"a": 1}', "is not an autograde results.json"),
+                                           ('[{"student_id": "a", "notebook": "n", "score": 1, "max_score": 2, '
+                                            '"status": "pass", "checks": [{"id": "x"}]}]',
+                                            "is not an autograde results.json")])
 def test_grader_report_explains_a_bad_out_folder(tmp_path, capsys, content, words):
     out = tmp_path / "OUT"
     out.mkdir()

@@ -279,7 +279,11 @@ def rebuild(out: Path) -> dict:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ReportError(f"{path} cannot be read ({exc}); run autograde again to rewrite it.") from None
     keys = {"student_id", "notebook", "score", "max_score", "status", "checks"}
-    if not isinstance(results, list) or not all(isinstance(r, dict) and keys <= set(r) for r in results):
+    check_keys = {"id", "function", "points", "score", "status", "message"}
+    if not isinstance(results, list) or not all(
+            isinstance(r, dict) and keys <= set(r) and isinstance(r["checks"], list)
+            and isinstance(r["score"], (int, float)) and isinstance(r["max_score"], (int, float))
+            and all(isinstance(c, dict) and check_keys <= set(c) for c in r["checks"]) for r in results):
         raise ReportError(f"{path} is not an autograde results.json (a list of objects with "
                           f"{', '.join(sorted(keys))}); run autograde again to rewrite it.")
     return write(Path(out), results)
