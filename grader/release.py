@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
+from .autograde.versions import release_digest
 from .checks import wire
 from .checks.evaluate import FIXTURES
 from .checks.specs import functions_of
@@ -97,7 +98,8 @@ def generate_student(path: Path) -> str:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    student.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    student.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
+                                           "grader": {"release": release_digest(path.stem)}})
     return nbformat.writes(student) + "\n"
 
 
@@ -115,7 +117,8 @@ def fixture_text(notebook: str) -> str:
                           for m in c.mistakes]}
             for c in visible_cases(spec.name)
         ]
-    return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release", "functions": functions,
+    return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release",
+                       "release": release_digest(notebook), "functions": functions,
                        "prelude": prelude(source_path(notebook))})
 
 
@@ -138,11 +141,17 @@ def unchanged(path: Path, text: str) -> bool:
     return committed == text
 
 
-def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> list[Path]:
-    """Write what changed; return the paths written. Checks the course file (course.toml) first."""
+def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES, check: bool = True) -> list[Path]:
+    """Write what changed; return the paths written. Checks the course file (course.toml) first,
+    then (unless ``check`` is false) the sources, catalogue and suites for authoring mistakes:
+    :class:`grader.authoring.AuthoringError` lists them, and nothing is written."""
     from .course_config import load
 
     load()  # raises CourseConfigError naming the mistake
+    if check:
+        from .authoring import check_course
+
+        check_course()
     written = []
     for path, text in planned(out_dir, fixtures_dir).items():
         if not path.exists() or not unchanged(path, text):

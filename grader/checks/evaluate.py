@@ -85,8 +85,9 @@ def evaluate(spec: FunctionSpec, cases: list[ProbeCase], records: list[dict]) ->
             first.mistake = found[1]
     if spec.judge_together is not None and verdicts and all(v.status == "pass" for v in verdicts):
         problem = spec.judge_together(spec, cases, records)
-        if problem:
-            verdicts.append(ProbeVerdict("the calls taken together", "fail", problem))
+        if problem:  # a message, or a judge.Mismatch that may name the mistake
+            verdicts.append(ProbeVerdict("the calls taken together", "fail", str(problem),
+                                         mistake=getattr(problem, "mistake", None)))
     return summarize(spec, verdicts)
 
 

@@ -67,34 +67,42 @@ def _check_structure(got, given: dict) -> None:
         L = sum(k.startswith("W") for k in given)
         hint = (" With batch norm a hidden layer has no bias b[l]: beta[l] plays its role."
                 if any(k.startswith("b") and not k.startswith("beta") and k != f"b{L}" for k in extra) else "")
-        raise Mismatch(f"the returned params have keys the network does not have: {extra}.{hint}")
+        raise Mismatch(f"the returned params have keys the network does not have: {extra}.{hint}",
+                       mistake="train_model.hidden_bias" if hint else None)
     for k, v in given.items():
         if not isinstance(got[k], np.ndarray) or got[k].shape != v.shape:
             shape = got[k].shape if isinstance(got[k], np.ndarray) else type(got[k]).__name__
             raise Mismatch(f'params["{k}"] should keep its shape {v.shape}; it is {shape}.')
 
 
-def _diagnose_training(got: dict, given: dict, Y: np.ndarray, predicted: np.ndarray, acc: float) -> str:
+def _diagnose_training(got: dict, given: dict, Y: np.ndarray, predicted: np.ndarray, acc: float) -> Mismatch:
+    """The Mismatch for a network that learned too little, naming the mistake when it can tell."""
     base = (f"the trained network reaches {acc:.1%} accuracy on held-out data; it must reach at least "
             f"{REQUIRED_ACCURACY:.0%} (a correct loop reaches about 99% with these settings).")
     if not all(np.isfinite(v).all() for v in got.values()):
-        return base + " Its parameters contain nan or inf: training diverged (an update with + instead of -?)."
+        return Mismatch(base + " Its parameters contain nan or inf: training diverged (an update with + instead "
+                        "of -?).",
+                        mistake="train_model.diverged")
     if all(np.array_equal(got[k], given[k]) for k in given):
-        return base + " The parameters came back unchanged: are the updated params kept from one step to the next?"
+        return Mismatch(base + " The parameters came back unchanged: are the updated params kept from one step to "
+                        "the next?", mistake="train_model.params_not_kept")
     bn = [k for k in given if k.startswith(("gamma", "beta"))]
     if bn and all(np.array_equal(got[k], given[k]) for k in bn):
-        return base + " gamma and beta never changed: update them too, with dgamma and dbeta."
+        return Mismatch(base + " gamma and beta never changed: update them too, with dgamma and dbeta.",
+                        mistake="train_model.gamma_beta_frozen")
     last = bool(Y.ravel()[-1] > 0.5)
     sorted_data = np.all(np.diff(Y.ravel()) >= 0)
     if sorted_data and np.mean(predicted == last) > 0.75:
-        return base + (f" It predicts class {int(last)} (the class of the last examples of X) for {np.mean(predicted == last):.0%} "
+        return Mismatch(base + (f" It predicts class {int(last)} (the class of the last examples of X) for "
+                       f"{np.mean(predicted == last):.0%} "
                        "of the held-out set: are the mini-batches shuffled? These training examples come sorted by "
                        "class, so mini-batches taken in order hold one class each, and the last ones pull the network "
-                       "towards their class. Draw a new permutation of the m columns every epoch.")
-    return base + (" Check the loop: every epoch, a new permutation of the columns, the same for X and Y; "
+                       "towards their class. Draw a new permutation of the m columns every epoch."),
+                        mistake="train_model.not_shuffled")
+    return Mismatch(base + (" Check the loop: every epoch, a new permutation of the columns, the same for X and Y; "
                    "mini-batches of mini_batch_size columns (the last one may be smaller); "
                    "dZL = (sigmoid(ZL) - Y_batch) / m_batch with m_batch the size of this mini-batch (not of the "
-                   "whole data set); learning_rate passed to update_parameters.")
+                   "whole data set); learning_rate passed to update_parameters."))
 
 
 def judge_training(spec, args, kwargs, got, expected) -> float:
@@ -106,7 +114,8 @@ def judge_training(spec, args, kwargs, got, expected) -> float:
         changed = [k for k in given if not np.array_equal(got[k], given[k])]
         if changed:
             raise Mismatch(f"with learning_rate=0 no parameter may change, but {changed} did: is learning_rate "
-                           "passed on to update_parameters (and not replaced by a number of your own)?")
+                           "passed on to update_parameters (and not replaced by a number of your own)?",
+                           mistake="train_model.learning_rate_ignored")
         return 0.0
     if batch >= X.shape[1]:  # one full-batch step per epoch: a single right answer
         try:
@@ -119,7 +128,7 @@ def judge_training(spec, args, kwargs, got, expected) -> float:
     predicted = held_out_predictions(got)
     acc = held_out_accuracy(predicted)
     if acc < REQUIRED_ACCURACY:
-        raise Mismatch(_diagnose_training(got, given, Y, predicted, acc))
+        raise _diagnose_training(got, given, Y, predicted, acc)
     return 0.0
 
 
