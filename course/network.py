@@ -373,9 +373,10 @@ def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, mo
         history["watch"], history["watch_z"] = [z_tilde], [z]
     epoch_iter = range(epochs)
     if progress:
-        from tqdm.auto import tqdm
+        from .progress import EpochBar
 
-        epoch_iter = tqdm(epoch_iter, desc=desc, leave=False)
+        bar = EpochBar(epoch_iter, desc)
+        epoch_iter = bar
     first_cost = blown = None
     with np.errstate(all="ignore"):
         for _ in epoch_iter:
@@ -400,12 +401,12 @@ def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, mo
                 history["watch"].append(z_tilde)
                 history["watch_z"].append(z)
             if progress:
-                epoch_iter.set_postfix(cost=f"{np.nanmedian(total / m):.3f}",
+                bar.note(cost=f"{np.nanmedian(total / m):.3f}",
                                        acc=f"{np.nanmedian((history['val_acc'] or history['train_acc'])[-1]):.3f}")
             if blown is not None and blown.all():
                 break
     if progress:
-        epoch_iter.close()
+        bar.close()
     diverged = False if blown is None else bool(blown) if blown.ndim == 0 else blown
     return params, running, history, diverged
 
