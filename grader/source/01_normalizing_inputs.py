@@ -32,7 +32,7 @@ np.set_printoptions(precision=4, suppress=True)
 #
 # A toy regression: predict a (centred) house price from its **area** in m² (about 120 ± 35)
 # and its **number of rooms** (about 4 ± 1). Both matter about equally, but their scales
-# differ by a factor of several tens (the cell prints it). The scatter plot draws both axes on
+# differ by a factor of more than 20 (the cell prints the ratio of their spreads). The scatter plot draws both axes on
 # the same scale, so the difference shows: the rooms hardly leave the horizontal axis.
 
 # %%
@@ -200,8 +200,10 @@ print(f"test error, test set normalized with its own statistics:       "
 #   prints, and the descent diverges (at $\gamma = 2$ it does); lower the learning rate below
 #   that limit and it converges again, in more iterations than at $\gamma = 1$.
 # * Move **beta** away from 0: a feature that is not centred has a larger second moment,
-#   $\gamma^2 + \beta^2$ instead of $\gamma^2$, so the bowl gets steeper along $w_2$: the contours
-#   stretch and the condition number grows.
+#   $\gamma^2 + \beta^2$ instead of $\gamma^2$, so the curvature along $w_2$ grows. The bowl gets
+#   steeper, the largest stable learning rate (in the status line) falls, and at $\beta = 2$ the
+#   default rate diverges. (The condition number need not grow: here a small $\beta$ even lowers
+#   it, because the curvature along $w_2$ was the smaller one.)
 # * Raise **epsilon** toward the variance of a feature: it no longer reaches variance 1.
 # * Untick **normalize inputs** and look for a learning rate that converges on the raw features.
 #   Above the stability limit the descent diverges; far below it, it has not converged after
