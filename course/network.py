@@ -356,6 +356,20 @@ def _watch(X_watch, params, unit, epsilon):
     return c["Z_tilde"][..., rows, :].copy(), c["Z"][..., rows, :].copy()
 
 
+def unit_drift(values) -> tuple[float, float]:
+    """How much the units of a layer move during training, from their values on a fixed batch
+    after each epoch (``values[k]``: (n_units, m), k = 0 before training; e.g. a run's
+    ``history["watch"]``). Returns two medians over the units: how far a unit's mean wanders
+    (largest minus smallest over the epochs) in units of its average standard deviation, and
+    the factor between its largest and smallest standard deviation. 0 and 1 mean: no drift."""
+    v = np.asarray(values, dtype=float)
+    means, stds = v.mean(axis=-1), v.std(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wander = (means.max(axis=0) - means.min(axis=0)) / stds.mean(axis=0)
+        spread = stds.max(axis=0) / stds.min(axis=0)
+    return float(np.nanmedian(wander)), float(np.nanmedian(spread))
+
+
 def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, momentum, epsilon,
          progress, watch_unit, seed, desc, record_train_acc=True):
     """The mini-batch loop of the lecture notes, for one network or a stack of them."""

@@ -203,7 +203,7 @@ print(f"test error, test set normalized with its own statistics:       "
 #   $\gamma^2 + \beta^2$ instead of $\gamma^2$, so the curvature along $w_2$ grows. The bowl gets
 #   steeper, the largest stable learning rate (in the status line) falls, and at $\beta = 2$ the
 #   default rate diverges. (The condition number need not grow: here a small $\beta$ even lowers
-#   it, because the curvature along $w_2$ was the smaller one.)
+#   it, through the correlation between the two features.)
 # * Raise **epsilon** toward the variance of a feature: it no longer reaches variance 1.
 # * Untick **normalize inputs** and look for a learning rate that converges on the raw features.
 #   Above the stability limit the descent diverges; far below it, it has not converged after

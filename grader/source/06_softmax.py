@@ -312,8 +312,10 @@ plt.show()
 #
 # a half-plane bounded by a straight line. The region of class $i$ is the intersection of $C - 1$
 # half-planes: a **convex** region with straight edges, and every boundary between two regions is
-# part of a line. It is usually unbounded (a polygon that stretches to infinity, like a wedge):
-# far enough along the direction of $w_i$, class $i$ wins, however far you go.
+# part of a line. It need not be bounded, and often is not: a class that has the largest
+# $w_k^\top d$ for some direction $d$ wins all the way to infinity in that direction, so its
+# region is a polygon open on one side, like a wedge. The cell below counts them for the demo
+# classifier.
 # Softmax does not move the boundaries; it shades them, from confident (far from a boundary) to
 # undecided (on it).
 #
@@ -333,6 +335,12 @@ sm.draw_regions(ax, sm.region_image(P, labels), extent, X, y,
                 title="regions of hardmax (lines), shaded by softmax")
 plt.show()
 print(f"training accuracy of the raw classifier: {np.mean(np.argmax(hardmax(Z), axis=0) == y):.1%}")
+# Far out along a direction d, the scores R (W d) + b are ruled by W d: the class with the largest
+# w_k . d wins all the way to infinity. Every class that wins in some direction has an unbounded region.
+angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+directions = np.stack([np.cos(angles), np.sin(angles)])  # (2, 720)
+unbounded_regions = int(np.unique(np.argmax(classifier.W @ directions, axis=0)).size)
+print(f"regions that reach infinity: {unbounded_regions} of {classifier.W.shape[0]}")
 
 # %% [markdown]
 # ## 8. Explore: batch norm and temperature in front of the softmax
