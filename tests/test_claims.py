@@ -71,6 +71,8 @@ def test_01_iterations_are_a_few_times_kappa_for_both_bowls():
     for label in ("raw", "normalized"):
         ratio = v["iterations"][label] / v["kappa"][label]
         assert 2 <= ratio <= 10, (label, ratio)
+    text = re.sub(r"\s+", " ", markdown("01_normalizing_inputs"))
+    assert "(about $\\kappa$)" not in text and "in **proportion** to $\\kappa$" in text
 
 
 def test_01_panel_task_raw_features_converge_only_in_a_narrow_band_and_slowly():
@@ -105,6 +107,8 @@ def test_01_panel_gamma_2_diverges_at_the_default_rate_and_converges_slower_belo
     assert int(_outcome(panel).split(" in ")[1].split()[0].replace(",", "")) > at_one
     panel.set(gamma=0.5, lr=0.5)
     assert int(_outcome(panel).split(" in ")[1].split()[0].replace(",", "")) > at_one
+    bullet = re.sub(r"\s+", " ", markdown("01_normalizing_inputs")).split("Move **gamma**")[1].split("* Move **beta**")[0]
+    assert "diverges" in bullet and "at $\\gamma = 2$" in bullet
 
 
 def test_01_panel_beta_steepens_the_w2_curvature_and_beta_2_diverges():
@@ -115,6 +119,8 @@ def test_01_panel_beta_steepens_the_w2_curvature_and_beta_2_diverges():
         limits.append(float(re.search(r"stable below ([0-9.e+-]+)", panel.status.value).group(1)))
     assert limits[0] > limits[1] > limits[2], limits
     assert _outcome(panel) == "diverges"
+    text = re.sub(r"\s+", " ", markdown("01_normalizing_inputs"))
+    assert "tilts the bowl" not in text and "curvature along $w_2$ grows" in text
 
 
 def test_01_panel_titles_fit_in_the_figure():
@@ -139,6 +145,7 @@ def test_02_std_is_gamma_for_every_unit_but_unit_3_whose_variance_is_of_the_orde
         if var > 100 * 1e-5:
             assert abs(ratio - 1) < 1e-3, (j, ratio)
     assert variances[3] < 10 * 1e-5 and ratios[3] < 0.9, (variances[3], ratios[3])
+    assert "Unit 3 is the exception" in markdown("02_batchnorm_forward")
 
 
 def test_02_opening_histograms_show_every_unit_on_its_own_axis():
@@ -192,6 +199,7 @@ def test_04_without_batch_norm_it_is_still_well_behind_after_15_epochs():
     acc = v["final_accuracy"]
     assert acc["no batch norm"] <= acc["batch norm"] - 0.05, acc
     assert v["first_95"]["no batch norm"] is None
+    assert "still far from the spirals" not in markdown("04_batchnorm_in_a_network")
 
 
 def test_04_minibatch_cost_stays_well_above_the_whole_set_cost():
@@ -213,6 +221,7 @@ def test_04_wa_drifts_less_with_batch_norm_and_z_tilde_least():
     assert wander_tilde < wander_wa < wander_plain, v["drift"]
     assert spread_tilde < spread_wa and spread_tilde < spread_plain, v["drift"]
     assert 0.5 < (spread_wa - 1) / (spread_plain - 1) < 2, "about as much"
+    assert "drifts just as much" not in re.sub(r"\s+", " ", markdown("04_batchnorm_in_a_network"))
 
 
 # --- 05 -------------------------------------------------------------------------------------------
