@@ -52,6 +52,9 @@ class EpochBar:
             self._handle.update({"text/plain": line}, raw=True)
             self.bar.leave = False
         self.bar.close()
+        container = getattr(self.bar, "container", None)
+        if container is not None:  # tqdm leaves a weak proxy to the bar on its widget: drop it with the bar
+            container.pbar = None
 
 
 def _notebook_tqdm():

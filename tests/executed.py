@@ -48,6 +48,7 @@ PROBES: dict[str, dict[str, str]] = {
     },
     "06_softmax": {
         "unbounded_regions": "unbounded_regions",
+        "score_variance": "[float(v) for v in score_variance]",
     },
     "07_softmax_derivation": {
         "jacobian_error": "float(gradcheck.relative_error(J, J_numerical))",

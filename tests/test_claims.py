@@ -248,6 +248,18 @@ def test_05_bias_corrected_mean_can_sit_farther_from_the_population_than_the_unc
     assert float(match.group(1)) > float(match.group(2))
 
 
+def test_05_momentum_099_is_still_far_from_2_after_100_batches_while_09_is_close():
+    from course.panels_test_time import running_average_panel
+
+    panel = running_average_panel(reference("update_running_averages"), reference("batchnorm_inference"))
+
+    def running_mu(momentum):
+        panel.set(momentum=momentum, seen=100)
+        return float(re.search(r"running \u03bc = ([-0-9.]+)", panel.status.value).group(1))
+
+    assert abs(running_mu(0.99) - 2.0) > 0.3 and abs(running_mu(0.9) - 2.0) < 0.3
+
+
 def test_05_second_question_is_not_notebook_09s_first():
     def questions(stem):
         return [re.sub(r"\s+", " ", q) for q in re.findall(r"\*\*Q\d\.\*\*(.*?)(?:\n\n|$)", markdown(stem), re.S)]
@@ -282,6 +294,12 @@ def test_06_every_region_of_the_demo_classifier_is_unbounded():
     nb, v = run("06_softmax")
     assert v["unbounded_regions"] >= 2
     assert f"regions that reach infinity: {v['unbounded_regions']} of 4" in stream_text(nb)
+
+
+def test_06_class_3s_raw_score_varies_about_0_04_against_12_to_13_for_the_others():
+    _, v = run("06_softmax")
+    *others, low = v["score_variance"]
+    assert 0.02 <= low <= 0.06 and all(11.5 <= o <= 13.5 for o in others), v["score_variance"]
 
 
 # --- 07 -------------------------------------------------------------------------------------------

@@ -368,6 +368,9 @@ print(f"regions that reach infinity: {unbounded_regions} of {classifier.W.shape[
 # * **temperature** $T$ does the opposite of gamma.
 
 # %%
+score_variance = classifier.scores(X).var(axis=1)  # each raw class score over the training batch
+print("variance of each raw class score over the training points:",
+      ", ".join(f"class {k}: {v:.3g}" for k, v in enumerate(score_variance)))
 display(sm.softmax_panel(softmax, hardmax))
 
 # %% [markdown]
