@@ -224,31 +224,94 @@ def one_thread(torch):
 
 # --- speed ----------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Spread:
+    """Seconds per step over repeated measurements: the median and the interquartile range
+    (``low`` = 25th, ``high`` = 75th percentile) of ``samples`` measurements."""
+
+    median: float
+    low: float
+    high: float
+    samples: int
+
+    @classmethod
+    def of(cls, seconds) -> "Spread":
+        seconds = np.asarray(list(seconds), dtype=float)
+        if seconds.size == 0:
+            return MISSING
+        low, median, high = np.quantile(seconds, [0.25, 0.5, 0.75])
+        return cls(float(median), float(low), float(high), int(seconds.size))
+
+    def text(self, scale: float = 1e3) -> str:
+        """``median [low-high]``, in milliseconds by default."""
+        if not np.isfinite(self.median):
+            return "-"
+        return f"{self.median * scale:.2f} [{self.low * scale:.2f}\u2013{self.high * scale:.2f}]"
+
+
+MISSING = Spread(float("nan"), float("nan"), float("nan"), 0)
+
+
+def compare(a: Spread, b: Spread, a_name: str = "a", b_name: str = "b") -> str:
+    """A conclusion about two timings that their spread supports: one is faster only when the
+    two interquartile ranges do not overlap (then with the ratio of the medians); otherwise
+    ``"no clear difference"``."""
+    if not (np.isfinite(a.median) and np.isfinite(b.median)):
+        return "not measured"
+    if a.high < b.low:
+        return f"{a_name} faster, {b.median / a.median:.1f}\u00d7"
+    if b.high < a.low:
+        return f"{b_name} faster, {a.median / b.median:.1f}\u00d7"
+    return "no clear difference"
+
+
 @dataclass
 class Timing:
     """Seconds per training step (forward, backward, update) on ``batch`` examples for a network
-    ``[64, hidden, hidden, 10]``; NaN where a framework is missing."""
+    ``[64, hidden, hidden, 10]``: ``numpy``, ``torch32``, ``torch64`` are medians (NaN where a
+    framework is missing), ``spread`` the full :class:`Spread` of each."""
 
     batch: int
     hidden: int
     numpy: float
     torch32: float
     torch64: float
+    spread: dict
+
+    def verdict(self, a: str = "numpy", b: str = "torch32") -> str:
+        names = {"numpy": "NumPy", "torch32": "torch f32", "torch64": "torch f64"}
+        return compare(self.spread[a], self.spread[b], names[a], names[b])
 
 
-def _best_of(step, repeats: int) -> float:
-    step()  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
+def measure(steps: dict, repeats: int = 7, warmup: int = 3, min_seconds: float = 0.005,
+            clock=time.perf_counter) -> dict:
+    """Time each function of ``steps`` (name -> a function of no argument): ``warmup`` calls
+    each first (caches, lazy initialization, memory allocation), then ``repeats`` measurements
+    taken in turn across the functions (so that a change in the machine's load hits all of
+    them alike), each the mean over enough calls to last ``min_seconds``. Returns name ->
+    :class:`Spread` of seconds per call."""
+    loops = {}
+    for name, step in steps.items():
+        for _ in range(warmup):
+            step()
+        start = clock()
         step()
-        best = min(best, time.perf_counter() - start)
-    return best
+        once = max(clock() - start, 1e-9)
+        loops[name] = max(1, min(1000, int(np.ceil(min_seconds / once))))
+    samples: dict = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = clock()
+            for _ in range(loops[name]):
+                step()
+            samples[name].append((clock() - start) / loops[name])
+    return {name: Spread.of(values) for name, values in samples.items()}
 
 
-def time_steps(batches=(32, 256, 1024), hiddens=(64, 256), repeats: int = 3, seed: int = 0) -> list[Timing]:
+def time_steps(batches=(32, 256, 1024), hiddens=(64, 256), repeats: int = 7, seed: int = 0) -> list[Timing]:
     """Time one gradient-descent step of the NumPy network and of PyTorch (float32 and float64)
-    for each batch size and hidden size; the best of ``repeats`` runs each."""
+    for each batch size and hidden size, with :func:`measure` (warm-up, then ``repeats``
+    measurements each; medians and interquartile ranges)."""
     rng = np.random.default_rng(seed)
     torch = torch_or_none()
     out = []
@@ -264,15 +327,18 @@ def time_steps(batches=(32, 256, 1024), hiddens=(64, 256), repeats: int = 3, see
                 _, dZL = net.softmax_cross_entropy(ZL, Y)
                 net.update(params, net.backward(dZL, caches), 0.1)
 
-            t_np = _best_of(numpy_step, repeats)
-            t32 = t64 = float("nan")
+            steps = {"numpy": numpy_step}
             if torch is not None:
-                t32, t64 = (_time_torch(torch, params, X, Y, dtype, repeats) for dtype in (torch.float32, torch.float64))
-            out.append(Timing(batch, hidden, t_np, t32, t64))
+                steps["torch32"] = _torch_step(torch, params, X, Y, torch.float32)
+                steps["torch64"] = _torch_step(torch, params, X, Y, torch.float64)
+            spread = {"torch32": MISSING, "torch64": MISSING, **measure(steps, repeats)}
+            out.append(Timing(batch, hidden, spread["numpy"].median, spread["torch32"].median,
+                              spread["torch64"].median, spread))
     return out
 
 
-def _time_torch(torch, params, X, Y, dtype, repeats: int) -> float:
+def _torch_step(torch, params, X, Y, dtype):
+    """One PyTorch training step (forward, cross-entropy, backward, SGD update) as a function."""
     model = torch_model(params).to(dtype)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     x = torch.from_numpy(np.ascontiguousarray(X.T)).to(dtype)
@@ -283,4 +349,4 @@ def _time_torch(torch, params, X, Y, dtype, repeats: int) -> float:
         torch.nn.functional.cross_entropy(model(x), labels).backward()
         opt.step()
 
-    return _best_of(step, repeats)
+    return step

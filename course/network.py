@@ -356,6 +356,20 @@ def _watch(X_watch, params, unit, epsilon):
     return c["Z_tilde"][..., rows, :].copy(), c["Z"][..., rows, :].copy()
 
 
+def unit_drift(values) -> tuple[float, float]:
+    """How much the units of a layer move during training, from their values on a fixed batch
+    after each epoch (``values[k]``: (n_units, m), k = 0 before training; e.g. a run's
+    ``history["watch"]``). Returns two medians over the units: how far a unit's mean wanders
+    (largest minus smallest over the epochs) in units of its average standard deviation, and
+    the factor between its largest and smallest standard deviation. 0 and 1 mean: no drift."""
+    v = np.asarray(values, dtype=float)
+    means, stds = v.mean(axis=-1), v.std(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wander = (means.max(axis=0) - means.min(axis=0)) / stds.mean(axis=0)
+        spread = stds.max(axis=0) / stds.min(axis=0)
+    return float(np.nanmedian(wander)), float(np.nanmedian(spread))
+
+
 def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, momentum, epsilon,
          progress, watch_unit, seed, desc, record_train_acc=True):
     """The mini-batch loop of the lecture notes, for one network or a stack of them."""
@@ -373,9 +387,10 @@ def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, mo
         history["watch"], history["watch_z"] = [z_tilde], [z]
     epoch_iter = range(epochs)
     if progress:
-        from tqdm.auto import tqdm
+        from .progress import EpochBar
 
-        epoch_iter = tqdm(epoch_iter, desc=desc, leave=False)
+        bar = EpochBar(epoch_iter, desc)
+        epoch_iter = bar
     first_cost = blown = None
     with np.errstate(all="ignore"):
         for _ in epoch_iter:
@@ -400,12 +415,12 @@ def _fit(X, Yt, y_labels, params, lr, epochs, batch_size, loss, X_val, y_val, mo
                 history["watch"].append(z_tilde)
                 history["watch_z"].append(z)
             if progress:
-                epoch_iter.set_postfix(cost=f"{np.nanmedian(total / m):.3f}",
+                bar.note(cost=f"{np.nanmedian(total / m):.3f}",
                                        acc=f"{np.nanmedian((history['val_acc'] or history['train_acc'])[-1]):.3f}")
             if blown is not None and blown.all():
                 break
     if progress:
-        epoch_iter.close()
+        bar.close()
     diverged = False if blown is None else bool(blown) if blown.ndim == 0 else blown
     return params, running, history, diverged
 

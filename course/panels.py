@@ -15,6 +15,8 @@ from .widgets import Panel, figure, gamma_beta_epsilon, log_slider, nice_ceil, t
 
 # --- 01: normalizing inputs --------------------------------------------------------------
 
+NORMALIZING_MAX_ITER = 200_000  # as notebook 01's section 4: the raw features need over 100,000 at 1/L
+
 def normalizing_panel(X, y, compute_mean_variance, normalize_inputs):
     """Sliders: gamma, beta (scale and shift of feature x2 after normalization), epsilon,
     learning rate, normalize on/off. Left: the features; right: cost contours and the descent."""
@@ -37,7 +39,7 @@ def normalizing_panel(X, y, compute_mean_variance, normalize_inputs):
 
     def run(v):
         bowl = Bowl.of(features(v), y)
-        return bowl, gradient_descent(bowl, v["lr"], max_iter=3000)
+        return bowl, gradient_descent(bowl, v["lr"], max_iter=NORMALIZING_MAX_ITER)
 
     bowl, descent = run({k: c.value for k, c in controls.items()})
     scatter = plots.draw_scatter(ax_x, features({k: c.value for k, c in controls.items()}), "features")
@@ -48,9 +50,11 @@ def normalizing_panel(X, y, compute_mean_variance, normalize_inputs):
         bowl, descent = run(v)
         plots.update_scatter(scatter, Xt, title="normalized features" if v["normalize"] else "raw features")
         outcome = ("diverges" if descent.diverged else
-                   f"converges in {descent.iterations} iterations" if descent.converged else
-                   f"has not converged after {descent.iterations} iterations")
-        plots.update_descent(contour, bowl, descent, title=f"gradient descent {outcome}")
+                   f"converges in {descent.iterations:,} iterations" if descent.converged else
+                   f"has not converged after {descent.iterations:,} iterations")
+        short = ("diverges" if descent.diverged else f"converges: {descent.iterations:,} iterations"
+                 if descent.converged else f"not converged: {descent.iterations:,} iterations")
+        plots.update_descent(contour, bowl, descent, title=f"descent {short}")
         return (f"condition number of the cost: {bowl.condition_number:,.1f} &nbsp;|&nbsp; learning rate "
                 f"{v['lr']:.2g} (stable below {bowl.max_stable_lr:.2g}) &nbsp;|&nbsp; descent {outcome}")
 

@@ -76,8 +76,9 @@ def frameworks_panel(Z: np.ndarray, timings: list):
                 s = getattr(by_key[(v["hidden"], b)], key)
                 bar.set_height(s * 1e3 if np.isfinite(s) else 0.0)
         big = by_key[(v["hidden"], batches[-1])]
-        speed = (f"; with {big.batch} examples, PyTorch float32 takes {big.torch32 / big.numpy:.2f}\u00d7 NumPy's time"
-                 if np.isfinite(big.torch32) else "")
+        speed = (f"; with {big.batch} examples, NumPy {big.spread['numpy'].text()} ms, PyTorch float32 "
+                 f"{big.spread['torch32'].text()} ms (median [interquartile range]): {big.verdict()}"
+                 if np.isfinite(big.torch32) else f"; with {big.batch} examples, NumPy {big.spread['numpy'].text()} ms")
         return (f"\u03b3 = {v['gamma']:.2f}, \u03b2 = {v['beta']:.2f}, \u03b5 = {v['epsilon']:.1e}: {diff}<br>"
                 f"timed network [64, {v['hidden']}, {v['hidden']}, 10]{speed}")
 

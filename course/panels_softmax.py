@@ -31,7 +31,7 @@ from .widgets import SLIDER_LAYOUT, SLIDER_STYLE, Panel, figure, gamma_beta_epsi
 C = 4
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
 CLASS_RGB = np.array([to_rgb(c) for c in CLASS_COLORS])
-CLASS_NAMES = tuple(f"class {k + 1}" for k in range(C))
+CLASS_NAMES = tuple(f"class {k}" for k in range(C))  # labels are 0..C-1, as in the code
 GRID_LIM = 4.5
 GRID_N = 120
 
@@ -60,7 +60,7 @@ class Classifier2D:
 
 
 def demo_classifier() -> Classifier2D:
-    """Weights that point at the class centres; class 4's are short (a low-variance score)."""
+    """Weights that point at the class centres; class 3's are short (a low-variance score)."""
     angles = np.deg2rad(45.0 + 90.0 * np.arange(C))
     strength = np.array([2.0, 2.0, 2.0, 0.12])
     W = strength[:, None] * np.stack([np.cos(angles), np.sin(angles)], axis=1)
@@ -165,12 +165,13 @@ def update_probability_bars(artists: dict, probs: np.ndarray, hard: np.ndarray) 
     artists["hard"].set_heights(hard)
 
 
-def draw_loss_bars(ax, n_classes: int = C, title: str = "") -> dict:
-    """Bars of y_hat (filled), the label y (outline) and the gradient dz = y_hat - y (hatched)."""
+def draw_loss_bars(ax, n_classes: int = C, title: str = "", wrt: str = "dz") -> dict:
+    """Bars of y_hat (filled), the label y (outline) and the gradient ``wrt`` = y_hat - y (hatched):
+    ``dz``, or ``du`` where the softmax's input is u = z / T."""
     x = np.arange(n_classes)
     y_hat = Bars(ax, x - 0.2, 0.4, "$\\hat y$", facecolors=CLASS_COLORS[:n_classes], alpha=0.8)
     label = Bars(ax, x - 0.2, 0.4, "$y$ (label)", facecolors="none", edgecolors="k", linewidths=1.5)
-    grad = Bars(ax, x + 0.2, 0.4, "$dz = \\hat y - y$", facecolors="#777777", alpha=0.7, hatch="..")
+    grad = Bars(ax, x + 0.2, 0.4, f"${wrt} = \\hat y - y$", facecolors="#777777", alpha=0.7, hatch="..")
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlim(-0.6, n_classes - 0.4)
     ax.set_xticks(x, CLASS_NAMES[:n_classes])
@@ -189,12 +190,13 @@ def update_loss_bars(artists: dict, y_hat: np.ndarray, y: np.ndarray, dz: np.nda
     artists["grad"].set_heights(dz)
 
 
-def draw_jacobian(ax, n_classes: int = C, limit: float = 0.25, title: str = "") -> dict:
+def draw_jacobian(ax, n_classes: int = C, limit: float = 0.25, title: str = "", wrt: str = "z") -> dict:
     """A (C, C) matrix as an image with fixed colour limits (softmax Jacobian entries lie in
-    [-1/4, 1/4]): red entries are positive, blue ones negative."""
+    [-1/4, 1/4]): red entries are positive, blue ones negative. Columns are labelled by the
+    softmax's input ``wrt`` (``z``, or ``u`` where the panel divides by a temperature)."""
     im = ax.imshow(np.zeros((n_classes, n_classes)), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ticks = [f"{k + 1}" for k in range(n_classes)]
-    ax.set_xticks(range(n_classes), [f"$z_{t}$" for t in ticks])
+    ticks = [f"{k}" for k in range(n_classes)]
+    ax.set_xticks(range(n_classes), [f"${wrt}_{t}$" for t in ticks])
     ax.set_yticks(range(n_classes), [f"$\\hat y_{t}$" for t in ticks])
     ax.figure.colorbar(im, ax=ax, shrink=0.8)
     ax.set_title(title, fontsize=10)
@@ -207,8 +209,8 @@ def update_jacobian(artists: dict, J: np.ndarray) -> None:
 
 def matrix_html(M: np.ndarray, rows: str = "\u0177", cols: str = "z") -> str:
     """A small HTML table of a matrix (for a panel's status line)."""
-    head = "".join(f"<th>{cols}<sub>{j + 1}</sub></th>" for j in range(M.shape[1]))
-    body = "".join(f"<tr><th>{rows}<sub>{i + 1}</sub></th>"
+    head = "".join(f"<th>{cols}<sub>{j}</sub></th>" for j in range(M.shape[1]))
+    body = "".join(f"<tr><th>{rows}<sub>{i}</sub></th>"
                    + "".join(f'<td style="text-align:right;padding:0 6px">{v:+.3f}</td>' for v in row) + "</tr>"
                    for i, row in enumerate(M))
     return f'<table style="font-size:90%;border-collapse:collapse"><tr><th></th>{head}</tr>{body}</table>'
@@ -223,7 +225,7 @@ def _temperature_slider(value: float = 1.0) -> widgets.FloatLogSlider:
 
 
 def _beta_target() -> widgets.Dropdown:
-    options = [(f"class {k + 1} only", k) for k in range(C)] + [("every class", -1)]
+    options = [(f"class {k} only", k) for k in range(C)] + [("every class", -1)]
     return widgets.Dropdown(options=options, value=0, description="\u03b2 shifts", layout=SLIDER_LAYOUT,
                             style=SLIDER_STYLE)
 
@@ -252,7 +254,7 @@ class _BatchNormedClassifier:
 
 
 def softmax_panel(softmax, hardmax):
-    """Notebook 06. Sliders: the raw logits z1..z4 of one example, gamma, beta (on one class or
+    """Notebook 06. Sliders: the raw logits z0..z3 of one example, gamma, beta (on one class or
     every class), epsilon and the temperature T. Left: softmax vs hardmax of that example; right:
     the decision regions of the 2-D classifier (shade: softmax probabilities, dark lines: hardmax)."""
     model = _BatchNormedClassifier()
@@ -262,12 +264,12 @@ def softmax_panel(softmax, hardmax):
         return problem
 
     sd = np.sqrt(model.sigma2[:, 0])
-    start = model.clf.scores(np.array([[0.4], [1.6]]))[:, 0]  # a point between classes 1 and 2
+    start = model.clf.scores(np.array([[0.4], [1.6]]))[:, 0]  # a point between classes 0 and 1
     logit_sliders = {}
     for k in range(C):
         lo, hi = model.mu[k, 0] - 3 * sd[k], model.mu[k, 0] + 3 * sd[k]
         step = 10 ** np.floor(np.log10((hi - lo) / 200))
-        logit_sliders[f"z{k + 1}"] = slider(f"logit z{k + 1}", float(np.clip(np.round(start[k], 2), lo, hi)),
+        logit_sliders[f"z{k}"] = slider(f"logit z{k}", float(np.clip(np.round(start[k], 2), lo, hi)),
                                             float(lo), float(hi), float(step))
     controls = {**logit_sliders, **gamma_beta_epsilon(epsilon=(1e-5, -8, 1)), "beta_on": _beta_target(),
                 "temperature": _temperature_slider()}
@@ -288,7 +290,7 @@ def softmax_panel(softmax, hardmax):
         return image, float(np.mean(predicted == model.y))
 
     def draw(v):
-        z = np.array([[v[f"z{k + 1}"]] for k in range(C)])
+        z = np.array([[v[f"z{k}"]] for k in range(C)])
         try:
             u = model.logits(z, v)
             a = np.asarray(softmax(u), dtype=float).reshape(-1)
@@ -298,7 +300,7 @@ def softmax_panel(softmax, hardmax):
             return f"<b>your softmax or hardmax raised {type(exc).__name__}: {exc}</b>"
         update_probability_bars(bars, a, h)
         update_regions(regions, image)
-        shift = "every class" if v["beta_on"] < 0 else f"class {v['beta_on'] + 1}"
+        shift = "every class" if v["beta_on"] < 0 else f"class {v['beta_on']}"
         return (f"one example: logits z = {_fmt(z)} &rarr; batch norm z\u0303 = {_fmt(u * v['temperature'])} "
                 f"&rarr; softmax(z\u0303 / T) = {_fmt(a)}, hardmax = {_fmt(h)}<br>"
                 f"inverse temperature \u03b3/T = {v['gamma'] / v['temperature']:.2f}, \u03b2 = {v['beta']:+.2f} on "
@@ -311,8 +313,8 @@ def softmax_panel(softmax, hardmax):
 
 def softmax_loss_panel(softmax, softmax_jacobian, cross_entropy_cost, softmax_cross_entropy_backward):
     """Notebook 07. Sliders: gamma, beta (on one class or every class), epsilon, temperature, the
-    example and its true class. Left: y_hat, the label y and the gradient dz = y_hat - y; right:
-    the softmax Jacobian. The status line checks the chain rule J^T (-y / y_hat) = y_hat - y."""
+    example and its true class. Left: y_hat, the label y and the gradient du = y_hat - y with
+    respect to the softmax's input u = z_tilde / T; right: the softmax Jacobian dy_hat/du. The status line checks the chain rule J^T (-y / y_hat) = y_hat - y."""
     model = _BatchNormedClassifier()
     u0 = np.array([1.0, 0.5, -0.5, 0.0])
     y0 = np.array([0.0, 1.0, 0.0, 0.0])
@@ -332,8 +334,8 @@ def softmax_loss_panel(softmax, softmax_jacobian, cross_entropy_cost, softmax_cr
                                                description="true class", layout=SLIDER_LAYOUT, style=SLIDER_STYLE)}
 
     fig, (ax_bars, ax_jac) = figure(width=9.5, height=3.6)
-    bars = draw_loss_bars(ax_bars, title="prediction \u0177, label y and gradient dz = \u0177 \u2212 y")
-    jac = draw_jacobian(ax_jac, title="softmax Jacobian J[i, j] = \u2202\u0177\u1d62/\u2202z\u2c7c")
+    bars = draw_loss_bars(ax_bars, title="prediction \u0177, label y and gradient du = \u0177 \u2212 y", wrt="du")
+    jac = draw_jacobian(ax_jac, title="softmax Jacobian J[i, j] = \u2202\u0177\u1d62/\u2202u\u2c7c", wrt="u")
 
     def draw(v):
         i = examples[v["example"]]
@@ -354,16 +356,16 @@ def softmax_loss_panel(softmax, softmax_jacobian, cross_entropy_cost, softmax_cr
         chain = J.T @ dL_dyhat
         diag_only = np.diag(J) * dL_dyhat
         if np.all(np.isfinite(chain)):
-            check = (f"chain rule: J\u1d40 (\u2212y / \u0177) = {_fmt(chain)}, your dz = {_fmt(dz)}; "
+            check = (f"chain rule: J\u1d40 (\u2212y / \u0177) = {_fmt(chain)}, your du = {_fmt(dz)}; "
                      f"with the diagonal \u0177(1 \u2212 \u0177) of J alone it would be {_fmt(diag_only)}")
         else:
             check = ("\u0177 of the true class underflowed to 0, so \u2212y / \u0177 is infinite; "
-                     f"dz = \u0177 \u2212 y = {_fmt(dz)} is still fine")
-        return (f"<b>loss L = \u2212log \u0177<sub>{v['true_class'] + 1}</sub> = {loss:.4f}</b> &nbsp;|&nbsp; "
-                f"example {v['example']} is a point of class {model.y[i] + 1}; softmax input u = z\u0303 / T = "
-                f"{_fmt(u)}<br>{check}<br>the Jacobian J = diag(\u0177) \u2212 \u0177\u0177\u1d40 (your "
-                f"softmax_jacobian):{matrix_html(J)}")
+                     f"du = \u0177 \u2212 y = {_fmt(dz)} is still fine")
+        return (f"<b>loss L = \u2212log \u0177<sub>{v['true_class']}</sub> = {loss:.4f}</b> &nbsp;|&nbsp; "
+                f"example {v['example']} is a point of class {model.y[i]}; softmax input u = z\u0303 / T = "
+                f"{_fmt(u)}<br>{check}<br>the Jacobian J = \u2202\u0177/\u2202u = diag(\u0177) \u2212 \u0177\u0177\u1d40 "
+                f"(your softmax_jacobian):{matrix_html(J, cols='u')}")
 
     moving = [bars["y_hat"].collection, bars["label"].collection, bars["grad"].collection, jac["image"]]
-    return Panel(fig, draw, controls, "Cross-entropy after softmax: the loss, the gradient dz and the "
+    return Panel(fig, draw, controls, "Cross-entropy after softmax: the loss, the gradient du and the "
                      "Jacobian", animated=moving)

@@ -117,8 +117,13 @@ def running_average_panel(update_running_averages, batchnorm_inference, seed: in
         shift = float(np.mean(out) - np.mean(ideal))
         ax_h.set_ylim(0, nice_ceil(1.1 * max(out_patch.get_data().values.max(), ideal_patch.get_data().values.max())))
         memory = "\u221e" if beta_m >= 1 else f"{1 / (1 - beta_m):.0f}"
+        corrected = ""
+        if v["correct"] and beta_m < 1:
+            mu_hat = r_mu[t - 1] / (1 - beta_m ** t)
+            corrected = (f" &nbsp;|&nbsp; bias-corrected \u03bc = {mu_hat:.3f}: {abs(mu_hat - pop_mu):.3f} from the "
+                         f"population mean, the running \u03bc {abs(r_mu[t - 1] - pop_mu):.3f}")
         return (f"after {t} mini-batches: running \u03bc = {r_mu[t - 1]:.3f}, running \u03c3\u00b2 = {r_s2[t - 1]:.3f} "
-                f"(population {pop_mu:.1f}, {pop_s2:.1f}), test outputs shifted by {shift:+.2f} &nbsp;|&nbsp; "
+                f"(population {pop_mu:.1f}, {pop_s2:.1f}), test outputs shifted by {shift:+.2f}{corrected} &nbsp;|&nbsp; "
                 f"memory \u2248 1/(1\u2212momentum) = {memory} "
                 f"batches &nbsp;|&nbsp; weight left on the initial values: momentum^t = {beta_m ** t:.2g}")
 

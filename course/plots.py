@@ -49,7 +49,7 @@ def draw_descent(ax, bowl: Bowl, descent: Descent, title: str = "", color: str =
     w1, w2 = view_box(bowl)
     gap, levels = _levels(bowl, w1, w2)
     contours = ax.contour(w1, w2, gap, levels=levels, colors=GREY, linewidths=0.8)
-    shown = thin(descent.path)
+    shown = descent.sampled()
     (path,) = ax.plot(shown[:, 0], shown[:, 1], ".-", color=color, ms=3, lw=1)
     (star,) = ax.plot(*bowl.w_star, "*", color=RED, ms=12)
     ax.set_xlim(w1[0], w1[-1])
@@ -73,7 +73,7 @@ def update_descent(artists: dict, bowl: Bowl, descent: Descent, title: str = "")
         artists["contours"] = ax.contour(w1, w2, gap, levels=levels, colors=GREY, linewidths=0.8)
         artists["contours"].set_animated(animated)
         artists["bowl"] = key
-    shown = thin(descent.path)
+    shown = descent.sampled()
     artists["path"].set_data(shown[:, 0], shown[:, 1])
     artists["star"].set_data([bowl.w_star[0]], [bowl.w_star[1]])
     ax.set_xlim(w1[0], w1[-1])
@@ -82,14 +82,16 @@ def update_descent(artists: dict, bowl: Bowl, descent: Descent, title: str = "")
 
 
 def draw_scatter(ax, X: np.ndarray, title: str = "", labels=("$x_1$", "$x_2$"), color: str = BLUE) -> dict:
-    """Scatter of the two rows of X (2, m); the axes are kept equal so scales show."""
+    """Scatter of the two rows of X (2, m); both axes get the same limits, so that features on
+    different scales look it."""
     points = ax.scatter(X[0], X[1], s=6, color=color, alpha=0.6)
     ax.axhline(0, color=GREY, lw=0.5)
     ax.axvline(0, color=GREY, lw=0.5)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
-    ax.set_title(title, fontsize=10)
-    return {"ax": ax, "points": points}
+    artists = {"ax": ax, "points": points}
+    update_scatter(artists, X, title=title)
+    return artists
 
 
 def update_scatter(artists: dict, X: np.ndarray, lim: float | None = None, title: str = "") -> None:

@@ -9,7 +9,10 @@ are plain functions of the control values, testable without a browser.
 """
 from __future__ import annotations
 
+import base64
+import html
 import io
+import re
 import time
 from typing import Callable, Iterable
 
@@ -80,14 +83,16 @@ class Panel:
                 self._stamps.append(artist)
             else:
                 artist.set_animated(True)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{fig.get_figwidth() * fig.dpi:.0f}px"))
-        self.status = widgets.HTML()
+        width = f"{fig.get_figwidth() * fig.dpi:.0f}px"
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=width))
+        # an HTML widget is as wide as a slider by default: title and status would be cut off
+        self.status = widgets.HTML(layout=widgets.Layout(width=width))
         self.last_redraw_seconds = 0.0
         self.full_redraws = 0
         self._backgrounds: dict = {}  # axes limits -> the figure drawn without its animated artists
         for control in controls.values():
             control.observe(self._on_change, names="value")
-        header = [widgets.HTML(f"<b>{title}</b>")] if title else []
+        header = [widgets.HTML(f"<b>{title}</b>", layout=widgets.Layout(width=width))] if title else []
         rows = [widgets.HBox(list(controls.values())[i:i + 2]) for i in range(0, len(controls), 2)]
         self.widget = widgets.VBox([*header, *rows, self.image, self.status])
         self.redraw()
@@ -162,10 +167,26 @@ class Panel:
     def _on_change(self, _change) -> None:
         self.redraw()
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """What ``display(panel)`` puts in the cell's output: the live widget for a running
+        Jupyter, and a static fallback for every reader without a kernel or without widget
+        state (GitHub, nbviewer, an HTML export, a notebook executed headless): the figure as
+        it stands (the PNG bytes the panel already shows) and a plain-text line. JupyterLab
+        ranks the widget view first, so the fallback never shows next to the live panel."""
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["text/plain"] = static_caption(self.title, self.status.value)
+        return bundle
 
-        display(self.widget)
+
+def static_caption(title: str, status_html: str = "") -> str:
+    """The plain-text stand-in for a panel: its title and status line without their HTML, and
+    how to bring it to life."""
+    status = html.unescape(re.sub(r"<br\s*/?>", "; ", status_html or ""))
+    status = " ".join(re.sub(r"<[^>]+>", "", status).split())
+    lines = [title or "Interactive panel", *([status] if status else []),
+             "(a live panel: run the notebook in Jupyter to move its controls)"]
+    return "\n".join(lines)
 
 
 def overlays_above_animated(fig: Figure) -> list:
@@ -239,9 +260,20 @@ def nice_ceil(x: float, steps: tuple = (1.0, 2.0, 2.5, 5.0)) -> float:
     return float(10 * power)
 
 
+class Message(widgets.HTML):
+    """An HTML widget that shows the same HTML to a reader without a kernel (its static
+    fallback is its own value) instead of the widget's Python repr."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = dict(super()._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["text/html"] = self.value
+        bundle["text/plain"] = " ".join(html.unescape(re.sub(r"<[^>]+>", "", self.value)).split())
+        return bundle
+
+
 def needs(message: str) -> widgets.HTML:
     """Stands in for a panel whose notebook functions are not written yet."""
-    return widgets.HTML(f'<div style="padding:8px;border-left:4px solid #e0a800;background:#fff8e1">{message}</div>')
+    return Message(f'<div style="padding:8px;border-left:4px solid #e0a800;background:#fff8e1">{message}</div>')
 
 
 def problem_message(what: str, exc: BaseException) -> str:

@@ -10,9 +10,15 @@ from nbclient import NotebookClient
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
     """Run every cell of ``nb`` in a fresh kernel with ``cwd`` as working folder; raise on the
-    first error (nbclient's CellExecutionError). Returns the executed notebook and seconds."""
+    first error (nbclient's CellExecutionError). Returns the executed notebook and seconds.
+
+    No widget state is saved: without a kernel a saved widget is a dead one (its sliders move,
+    nothing redraws) that only a widget manager fetched from a CDN can draw at all. A panel's
+    output carries a PNG of its figure (``course.widgets.Panel``), which every reader shows
+    instead (an HTML export, GitHub, nbviewer)."""
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
+                            resources={"metadata": {"path": str(cwd)}})
     client.execute()
     return nb, time.perf_counter() - start
 

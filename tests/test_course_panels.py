@@ -11,6 +11,7 @@ from course.descent import Bowl, gradient_descent, gradient_descent_loop
 from course.panels import batchnorm_panel, normalizing_panel
 from course.widgets import Panel
 from grader.reference import reference
+from hypothesis import assume, given, settings, strategies as st
 
 
 def test_bowl_minimum_is_the_least_squares_solution():
@@ -129,3 +130,28 @@ def test_a_legend_over_moving_artists_stays_on_top(loc, stamped):
     for y in (0.92, 0.1, 0.5, 0.92, 0.9):
         panel.set(y=y)
         assert panel.blit_error() < 0.002  # a legend under the band: over 0.5% of the pixels
+
+
+@settings(max_examples=60, deadline=None)
+@given(log_ratio=st.floats(0.0, 3.0), angle=st.floats(0.0, 3.14), lr_factor=st.floats(0.02, 1.6),
+       w0=st.tuples(st.floats(-5, 5), st.floats(-5, 5)), b=st.tuples(st.floats(-3, 3), st.floats(-3, 3)))
+def test_bisected_descent_agrees_with_the_plain_loop_on_any_bowl(log_ratio, angle, lr_factor, w0, b):
+    """The closed form finds the first converged / diverged iteration by bisection on a convex
+    gap: on any bowl, learning rate and start it stops where the loop stops, on the same path."""
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    H = R @ np.diag([10.0 ** log_ratio, 1.0]) @ R.T
+    bowl = Bowl(H, np.array(b), 0.0)
+    # not a start on the minimum (where the loop's J - J* is 0 by cancellation, the closed form's
+    # a rounding residue), nor the knife edge lr = 2/L where the steep coordinate flips forever
+    assume(np.linalg.norm(np.array(w0) - bowl.w_star) > 0.1 and abs(lr_factor - 1.0) > 1e-3)
+    lr = lr_factor * bowl.max_stable_lr
+    fast, slow = gradient_descent(bowl, lr, w0=w0, max_iter=300), gradient_descent_loop(bowl, lr, w0=w0, max_iter=300)
+    # a gap within rounding of a threshold may tip one iteration either way; nothing more
+    assert abs(fast.iterations - slow.iterations) <= 1, (fast.iterations, slow.iterations)
+    if fast.iterations == slow.iterations:
+        assert (fast.converged, fast.diverged) == (slow.converged, slow.diverged)
+        if not fast.diverged:
+            np.testing.assert_allclose(fast.path, slow.path, rtol=1e-7, atol=1e-9)
+    n = fast.iterations + 1
+    expected = fast.path if n <= 50 else fast.path[np.unique(np.r_[np.linspace(0, n - 1, 50).astype(int), n - 1])]
+    np.testing.assert_allclose(fast.sampled(50), expected, rtol=1e-12)

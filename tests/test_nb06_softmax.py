@@ -295,7 +295,7 @@ def test_panel_redraws_with_the_learners_functions_and_moves_its_artists():
     unshifted = panel.image.value
     panel.set(beta=2.0)  # the same beta on every class: softmax(z + c) = softmax(z), nothing moves
     assert panel.image.value == unshifted
-    panel.set(beta_on=3)  # on class 4 only: its probabilities and region grow
+    panel.set(beta_on=3)  # on class 3 only: its probabilities and region grow
     assert panel.image.value != unshifted
     assert "nan" not in panel.status.value
 

@@ -335,7 +335,7 @@ def test_panel_shows_the_loss_and_agrees_with_the_chain_rule():
         status = panel.status.value
         if "underflowed" not in status:
             chain = status.split("J\u1d40 (\u2212y / \u0177) = ")[1].split("]")[0]
-            dz = status.split("your dz = ")[1].split("]")[0]
+            dz = status.split("your du = ")[1].split("]")[0]
             assert chain == dz
 
 

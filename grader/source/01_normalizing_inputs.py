@@ -32,16 +32,20 @@ np.set_printoptions(precision=4, suppress=True)
 #
 # A toy regression: predict a (centred) house price from its **area** in m² (about 120 ± 35)
 # and its **number of rooms** (about 4 ± 1). Both matter about equally, but their scales
-# differ by a factor of about 30.
+# differ by a factor of more than 20 (the cell prints the ratio of their spreads). The scatter plot draws both axes on
+# the same scale, so the difference shows: the rooms hardly leave the horizontal axis.
 
 # %%
 X_train, y_train = data.two_scale_regression(m=200, seed=0)
 X_test, y_test = data.two_scale_regression(m=50, seed=1)
 print("X_train:", X_train.shape, " y_train:", y_train.shape)
 print("first 3 examples (columns):\n", X_train[:, :3])
+spread_ratio = X_train[0].std() / X_train[1].std()
+print(f"the area varies {spread_ratio:.0f} times as much as the number of rooms "
+      f"(std {X_train[0].std():.1f} m² vs {X_train[1].std():.2f} rooms)")
 
 fig, ax = plt.subplots(figsize=(4.5, 3.2))
-plots.draw_scatter(ax, X_train, "raw features", labels=("area (m²)", "rooms"))
+plots.draw_scatter(ax, X_train, "raw features, both axes on one scale", labels=("area (m²)", "rooms"))
 plt.show()
 
 # %% [markdown]
@@ -138,7 +142,9 @@ check_hidden(normalize_inputs)
 # * With raw features, $H$ is huge along $w_1$ (area², about $10^4$) and small along $w_2$:
 #   the contours are long thin ellipses. A learning rate small enough not to diverge along the
 #   steep direction crawls along the flat one. The ratio of the largest to the smallest curvature,
-#   the **condition number** $\kappa$, sets how many iterations are needed (about $\kappa$).
+#   the **condition number** $\kappa$, sets how many iterations are needed: they grow in
+#   **proportion** to $\kappa$ (with this learning rate and this stopping rule, a few times
+#   $\kappa$: the table below prints the ratio).
 # * With normalized features, both curvatures are of order 1: much rounder contours, a small
 #   $\kappa$, and gradient descent walks almost straight to the minimum. (What elongation remains
 #   comes from the correlation between area and rooms, which normalizing each feature does not
@@ -160,9 +166,9 @@ for ax, (label, X) in zip(axes, [("raw", X_train), ("normalized", X_train_norm)]
     plots.draw_descent(ax, bowl, run, title=f"{label}: {run.iterations:,} iterations")
 plt.show()
 
-print(f"{'features':<12}{'condition number':>18}{'learning rate':>15}{'iterations':>12}")
+print(f"{'features':<12}{'condition number':>18}{'learning rate':>15}{'iterations':>12}{'iterations / κ':>16}")
 for label, (kappa, lr, iters) in results.items():
-    print(f"{label:<12}{kappa:>18,.1f}{lr:>15.3g}{iters:>12,}")
+    print(f"{label:<12}{kappa:>18,.1f}{lr:>15.3g}{iters:>12,}{iters / kappa:>16.1f}")
 speedup = results["raw"][2] / results["normalized"][2]
 print(f"\nNormalizing the inputs made gradient descent {speedup:,.0f} times faster here.")
 assert speedup > 10
@@ -193,12 +199,23 @@ print(f"test error, test set normalized with its own statistics:       "
 #
 # The panel normalizes the training features with *your* functions. Then **gamma** scales and
 # **beta** shifts the second feature, as batch norm will do to a layer's units (notebook 02).
+# Each setting runs gradient descent for up to 200,000 iterations, as in section 4.
 #
-# * Move **gamma** away from 1: the contours stretch again and the descent slows down.
-# * Move **beta** away from 0: a feature that is not centred tilts the bowl, and the condition
-#   number grows.
+# * Move **gamma** away from 1: the contours stretch again and the condition number grows.
+#   Below 1, the descent needs more iterations. Above 1, the curvature along $w_2$ grows with
+#   $\gamma^2$, so the default learning rate soon passes the stability limit the status line
+#   prints, and the descent diverges (at $\gamma = 2$ it does); lower the learning rate below
+#   that limit and it converges again, in more iterations than at $\gamma = 1$.
+# * Move **beta** away from 0: a feature that is not centred has a larger second moment,
+#   $\gamma^2 + \beta^2$ instead of $\gamma^2$, so the curvature along $w_2$ grows. The bowl gets
+#   steeper, the largest stable learning rate (in the status line) falls, and at $\beta = 2$ the
+#   default rate diverges. (The condition number need not grow: here a small $\beta$ even lowers
+#   it, through the correlation between the two features.)
 # * Raise **epsilon** toward the variance of a feature: it no longer reaches variance 1.
 # * Untick **normalize inputs** and look for a learning rate that converges on the raw features.
+#   Above the stability limit the descent diverges; far below it, it has not converged after
+#   200,000 iterations. Only a narrow band just below the limit converges, and even there it takes
+#   tens of thousands of iterations, where the normalized features need a handful.
 
 # %%
 display(normalizing_panel(X_train, y_train, compute_mean_variance, normalize_inputs))

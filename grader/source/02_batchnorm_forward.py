@@ -28,8 +28,9 @@ np.set_printoptions(precision=4, suppress=True)
 # ## 1. A layer's pre-activations
 #
 # Here are the pre-activations of a layer with 4 units on a mini-batch of 256 examples. The units
-# live on very different scales, and unit 3 barely varies at all (standard deviation 0.003) —
-# keep an eye on it.
+# live on very different scales (one histogram per unit, each on its own axis: on a common axis the
+# narrow ones would vanish), and unit 3 barely varies at all (the cell prints its standard
+# deviation) — keep an eye on it.
 
 # %%
 Z = data.preactivations(n=4, m=256, seed=0)
@@ -37,11 +38,13 @@ print("Z:", Z.shape)
 print("mean of each unit:", Z.mean(axis=1))
 print("std of each unit: ", Z.std(axis=1))
 
-fig, ax = plt.subplots(figsize=(6, 2.8))
-for j in range(Z.shape[0]):
-    ax.hist(Z[j], bins=40, alpha=0.6, label=f"unit {j}")
-ax.set_xlabel("$z$")
-ax.legend(fontsize=8)
+fig_units, axes = plt.subplots(1, Z.shape[0], figsize=(10, 2.4))
+for j, ax in enumerate(axes):
+    ax.hist(Z[j], bins=30, color=f"C{j}")
+    ax.set_title(f"unit {j}: mean {Z[j].mean():.3g}, std {Z[j].std():.2g}", fontsize=9)
+    ax.set_xlabel("$z$")
+    ax.tick_params(labelsize=7)
+fig_units.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -59,7 +62,10 @@ plt.show()
 # * $\gamma$ and $\beta$ are **learned** parameters, one pair per unit: shape $(n^{[l]}, 1)$,
 #   broadcast over the $m$ columns. *The lecture notes write $(n^{[l]}, m)$ — that would give every
 #   example its own parameters, which cannot be learned or used at test time. It is
-#   $(n^{[l]}, 1)$.* (Some texts also call the scale "alpha"; here it is $\gamma$.)
+#   $(n^{[l]}, 1)$.*
+# * **The scale is $\gamma$ (gamma).** The lecture notes call it "alpha" in places: it is the same
+#   parameter, and this course, the papers and the frameworks call it $\gamma$. (In the course,
+#   $\alpha$ is the learning rate.)
 # * The backward pass (notebook 03) needs the intermediate values, so the function also returns a
 #   `cache`: a dict with at least the keys `"Z", "Z_norm", "mu", "sigma2", "gamma", "beta", "epsilon"`.
 #
@@ -109,17 +115,20 @@ check_hidden(batchnorm_forward)
 # ## 3. Gamma and beta set each unit's mean and spread
 #
 # After batch norm, every unit has mean $\beta$ and standard deviation
-# $\gamma\sqrt{\sigma^2/(\sigma^2+\varepsilon)} \approx \gamma$, whatever its scale before.
-# Give the four units different $\gamma$ and $\beta$ and measure:
+# $\gamma\sqrt{\sigma^2/(\sigma^2+\varepsilon)}$. For a unit whose variance $\sigma^2$ is far above
+# $\varepsilon$ that is $\gamma$, whatever its scale before. Unit 3 is the exception: its variance
+# is of the order of $\varepsilon$, so its spread stays visibly below $\gamma$ (section 5 looks at
+# it closely). Give the four units different $\gamma$ and $\beta$ and measure:
 
 # %%
 n = Z.shape[0]
 gamma = np.array([[1.0], [2.0], [0.5], [3.0]])
 beta = np.array([[0.0], [-1.0], [4.0], [2.0]])
 Z_tilde, cache = batchnorm_forward(Z, gamma, beta)
-print(f"{'unit':>4} {'gamma':>6} {'beta':>6} {'mean of z~':>11} {'std of z~':>10}")
+print(f"{'unit':>4} {'gamma':>6} {'beta':>6} {'mean of z~':>11} {'std of z~':>10} {'std / gamma':>12} {'variance of z':>14}")
 for j in range(n):
-    print(f"{j:>4} {gamma[j, 0]:>6.2f} {beta[j, 0]:>6.2f} {Z_tilde[j].mean():>11.4f} {Z_tilde[j].std():>10.4f}")
+    print(f"{j:>4} {gamma[j, 0]:>6.2f} {beta[j, 0]:>6.2f} {Z_tilde[j].mean():>11.4f} {Z_tilde[j].std():>10.4f}"
+          f" {Z_tilde[j].std() / gamma[j, 0]:>12.4f} {Z[j].var():>14.2e}")
 np.testing.assert_allclose(Z_tilde.mean(axis=1, keepdims=True), beta, atol=1e-9)
 
 # %% [markdown]

@@ -32,7 +32,9 @@ np.set_printoptions(precision=4, suppress=True)
 # ## 1. A network trained with batch norm
 #
 # The network of notebook 04: 2 inputs, two hidden layers of 32 units with batch norm and ReLU,
-# a softmax over 3 classes, trained with mini-batches of 32 on three interleaved spirals.
+# and 3 output units, one score per class (the predicted class is the one with the highest score;
+# notebook 06 turns such scores into probabilities), trained with mini-batches of 32 on three
+# interleaved spirals.
 # `course.network` is that notebook's code, packaged. Training takes about a second.
 
 # %%
@@ -147,8 +149,11 @@ check_hidden(update_running_averages)
 # %% [markdown]
 # ## 4. Tracking the statistics during training
 #
-# We retrain the same network with the mini-batch loop of the lecture notes, written out, and
-# record the statistics of hidden layer 2 on each mini-batch. Your function keeps the running
+# We retrain a network of the same architecture, from the same initial weights, with the
+# mini-batch loop of the lecture notes written out, and record the statistics of hidden layer 2
+# on each mini-batch. This loop shuffles with its own random generator, so its mini-batches, hence
+# its trained weights and its test accuracy, differ a little from section 1's network (section 6
+# prints both). Your function keeps the running
 # averages of every batch-norm layer; the network's own `update_running` runs alongside to compare.
 
 # %%
@@ -281,6 +286,9 @@ print(f"inference mode, network.predict:       accuracy {np.mean(theirs == y_tes
       f"(same labels: {np.array_equal(mine, theirs)})")
 print(f"inference mode, one example at a time: accuracy {np.mean(alone == y_test):.3f}  "
       f"(same labels: {np.array_equal(mine, alone)})")
+accuracy_section_1 = result.accuracy(X_test, y_test)
+print(f"(section 1's network, trained on other mini-batches: accuracy {accuracy_section_1:.3f}, "
+      f"{abs(accuracy_section_1 - np.mean(mine == y_test)):.3f} apart)")
 assert np.array_equal(mine, alone)
 for size in [1, 2, 8, 32, 300]:
     labels = np.concatenate([network.predict(X_test[:, k:k + size], params2, running=None)
@@ -349,6 +357,11 @@ print(f"Keras momentum=0.99: the running mean moves {ratio:.2f} times as far per
 # * **momentum**: 0.5 follows every jitter; 0.99 is smooth but still far from 2 after 100 batches.
 # * **batches seen**: early on, the running mean is pulled toward its initial 0 — tick **bias
 #   correction** to see the corrected estimate. Stop training too early and the test outputs are shifted.
+# * The correction removes the pull toward 0, not the lag behind a drifting mean. Here the batch
+#   means fall from 5 to 2, so the corrected estimate, which still averages in the early batches
+#   near 5, can sit *farther* from the population value 2 than the uncorrected one, whose pull
+#   toward 0 happens to point the way the drift goes: with momentum 0.99 after 100 batches, the
+#   status line prints both distances.
 # * **gamma**, **beta**: the learned scale and shift apply at test time too; **epsilon** matters
 #   when the running variance is small.
 
@@ -372,14 +385,19 @@ display(running_average_panel(update_running_averages, batchnorm_inference))
 # ### END SOLUTION
 
 # %% [markdown]
-# **Q2.** A colleague ports your network to PyTorch and sets `BatchNorm1d(momentum=0.9)` "to match
-# the course". What happens to the running statistics, and what should they write instead?
+# **Q2.** To save time, a colleague trains your network for only 40 mini-batches, with
+# `momentum=0.99`, and then deploys it on single examples. What state are the running statistics
+# in, what does that do to the predictions, and what would you change?
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_pytorch_momentum", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_short_training", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
-# PyTorch's momentum is the weight of the NEW value: with 0.9 the running statistics are 90% the
-# last mini-batch, so they follow each batch's noise and remember only about one batch
-# (1/(1 - 0.1)), and test-time predictions depend on the last few batches of training. The course's
-# momentum 0.9 (weight of the old value) is PyTorch's momentum=0.1, the default. PyTorch also
-# stores the unbiased variance (m/(m-1) times ours), a small difference for usual batch sizes.
+# After t = 40 batches with momentum 0.99, a weight of 0.99^40 ≈ 0.67 still sits on the initial
+# values (mu = 0, sigma2 = 1): the running mean is only a third of the way to the batch means, and
+# the running variance is mostly the initial 1. At inference every unit is then normalized with the
+# wrong mean and variance, so its outputs are shifted and scaled away from what training produced,
+# and the predictions degrade (one example at a time cannot fix it: there are no batch statistics
+# to fall back on). Remedies: a shorter memory (momentum 0.9 forgets the initial values after a few
+# tens of batches), a bias-corrected average (divide by 1 - momentum^t), or, best, after training
+# one pass over the training data with the final weights to compute the population mean and
+# variance of every unit.
 # ### END SOLUTION

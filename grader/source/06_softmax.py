@@ -247,30 +247,33 @@ print("a tie, z = (3, 3, 1): hardmax =", hardmax(np.array([[3.0], [3.0], [1.0]])
 # ## 5. Softmax is the "gentle" hardmax
 #
 # Softmax keeps every class in play: it moves probability smoothly as the scores move, while
-# hardmax jumps from one class to the next. Below, the first of three scores sweeps from $-4$ to
-# $6$ while the others stay at $1$ and $0$: hardmax switches abruptly when $z_1$ passes 1, softmax
-# slides. That smoothness is what makes softmax trainable: its derivative is never zero everywhere,
-# whereas hardmax is piecewise constant (its gradient is 0 almost everywhere).
+# hardmax jumps from one class to the next. Below, the score of class 0 sweeps from $-4$ to
+# $6$ while those of classes 1 and 2 stay at $1$ and $0$: hardmax switches abruptly when $z_0$
+# passes 1, softmax slides. That smoothness is what makes softmax trainable: its derivatives are nonzero at every
+# input (each output moves when any score moves), whereas hardmax is piecewise constant: its
+# gradient is 0 almost everywhere, so gradient descent would get no signal from it.
 #
 # Dividing the scores by a **temperature** $T$ before the softmax sets how gentle it is:
-# $\operatorname{softmax}(z / T)$ tends to hardmax as $T \to 0$ and to the uniform distribution
-# $1/C$ as $T \to \infty$. The arg-max, hence hardmax, does not depend on $T > 0$ at all.
+# $\operatorname{softmax}(z / T)$ tends to hardmax as $T \to 0$ when the maximum of $z$ is unique
+# (with a tie, it tends to splitting the probability equally among the tied classes), and to the
+# uniform distribution $1/C$ as $T \to \infty$. The arg-max, hence hardmax, does not depend on
+# $T > 0$ at all.
 
 # %%
 sweep = np.linspace(-4, 6, 201)
 Z_sweep = np.stack([sweep, np.ones_like(sweep), np.zeros_like(sweep)])  # (3, 201): one example per column
 fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2))
 for k in range(3):
-    axes[0].plot(sweep, softmax(Z_sweep)[k], color=sm.CLASS_COLORS[k], label=f"class {k + 1}")
+    axes[0].plot(sweep, softmax(Z_sweep)[k], color=sm.CLASS_COLORS[k], label=f"class {k}")
     axes[0].plot(sweep, hardmax(Z_sweep)[k], "--", color=sm.CLASS_COLORS[k], lw=1)
-axes[0].set_xlabel("$z_1$  (with $z_2 = 1$, $z_3 = 0$)")
+axes[0].set_xlabel("$z_0$  (with $z_1 = 1$, $z_2 = 0$)")
 axes[0].set_ylabel("probability")
 axes[0].legend(fontsize=7)
 axes[0].set_title("softmax (solid) slides, hardmax (dashed) jumps", fontsize=10)
 temperatures = np.geomspace(0.1, 100, 200)
 probs = softmax(z_lecture / temperatures)  # (4, 200): one column per temperature
 for k in range(4):
-    axes[1].plot(temperatures, probs[k], color=sm.CLASS_COLORS[k], label=f"class {k + 1} (z = {z_lecture[k, 0]:g})")
+    axes[1].plot(temperatures, probs[k], color=sm.CLASS_COLORS[k], label=f"class {k} (z = {z_lecture[k, 0]:g})")
 axes[1].axhline(0.25, color="k", lw=0.5, ls=":")
 axes[1].set_xscale("log")
 axes[1].set_xlabel("temperature T")
@@ -281,14 +284,14 @@ plt.show()
 # %% [markdown]
 # ## 6. With C = 2, softmax is logistic regression
 #
-# For two classes the softmax depends only on the difference of the two scores:
+# For two classes, 0 and 1, the softmax depends only on the difference of the two scores:
 #
-# $$a_1 = \frac{e^{z_1}}{e^{z_1} + e^{z_2}} = \frac{1}{1 + e^{-(z_1 - z_2)}} = \sigma(z_1 - z_2),
-#   \qquad a_2 = 1 - a_1 = \sigma(z_2 - z_1).$$
+# $$a_0 = \frac{e^{z_0}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_0 - z_1)}} = \sigma(z_0 - z_1),
+#   \qquad a_1 = 1 - a_0 = \sigma(z_1 - z_0).$$
 #
-# With $z_k = w_k^\top x + b_k$, that is logistic regression with weights $w = w_1 - w_2$ and bias
-# $b = b_1 - b_2$: a two-unit softmax layer carries one redundant unit, and softmax regression
-# generalizes logistic regression to $C$ classes. Numerically, with $z_2 = 0$:
+# With $z_k = w_k^\top x + b_k$, that is logistic regression with weights $w = w_0 - w_1$ and bias
+# $b = b_0 - b_1$: a two-unit softmax layer carries one redundant unit, and softmax regression
+# generalizes logistic regression to $C$ classes. Numerically, with $z_1 = 0$:
 
 # %%
 z = np.linspace(-8, 8, 401)
@@ -300,7 +303,7 @@ print(f"the same after adding 3 to both scores:                        {np.max(n
 
 fig, ax = plt.subplots(figsize=(4.2, 2.8))
 ax.plot(z, sigmoid, lw=4, alpha=0.4, label="$\\sigma(z)$")
-ax.plot(z, two_class, "k--", lw=1, label="softmax$([z, 0])_1$")
+ax.plot(z, two_class, "k--", lw=1, label="softmax$([z, 0])_0$")
 ax.set_xlabel("$z$")
 ax.legend(fontsize=8)
 plt.show()
@@ -315,13 +318,17 @@ plt.show()
 # $$(w_i - w_j)^\top x + (b_i - b_j) > 0,$$
 #
 # a half-plane bounded by a straight line. The region of class $i$ is the intersection of $C - 1$
-# half-planes: a convex polygon, and every boundary between two regions is a segment of a line.
+# half-planes: a **convex** region with straight edges, and every boundary between two regions is
+# part of a line. It need not be bounded, and often is not: a class that has the largest
+# $w_k^\top d$ for some direction $d$ wins all the way to infinity in that direction, so its
+# region is a polygon open on one side, like a wedge. The cell below counts them for the demo
+# classifier.
 # Softmax does not move the boundaries; it shades them, from confident (far from a boundary) to
 # undecided (on it).
 #
 # Below, on a grid of points, with the demo classifier's raw scores: each pixel mixes the class
 # colours in proportion to your softmax's probabilities, and dark lines mark where your hardmax
-# changes its answer. Class 4's weights are short
+# changes its answer. Class 3's weights are short
 # (see `sm.demo_classifier`), so its scores are small and it wins only on a thin wedge: a
 # batch-norm layer in front of the softmax (section 8) will rescale it.
 
@@ -335,6 +342,12 @@ sm.draw_regions(ax, sm.region_image(P, labels), extent, X, y,
                 title="regions of hardmax (lines), shaded by softmax")
 plt.show()
 print(f"training accuracy of the raw classifier: {np.mean(np.argmax(hardmax(Z), axis=0) == y):.1%}")
+# Far out along a direction d, the scores R (W d) + b are ruled by W d: the class with the largest
+# w_k . d wins all the way to infinity. Every class that wins in some direction has an unbounded region.
+angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+directions = np.stack([np.cos(angles), np.sin(angles)])  # (2, 720)
+unbounded_regions = int(np.unique(np.argmax(classifier.W @ directions, axis=0)).size)
+print(f"regions that reach infinity: {unbounded_regions} of {classifier.W.shape[0]}")
 
 # %% [markdown]
 # ## 8. Explore: batch norm and temperature in front of the softmax
@@ -346,7 +359,7 @@ print(f"training accuracy of the raw classifier: {np.mean(np.argmax(hardmax(Z), 
 #   \hat y = \operatorname{softmax}(\tilde z / T),$$
 #
 # where $\mu$, $\sigma^2$ are each class score's mean and variance over the training batch. The
-# left plot is one example whose four raw logits $z_1..z_4$ you drag; the right plot is the
+# left plot is one example whose four raw logits $z_0, \dots, z_3$ you drag; the right plot is the
 # decision map of the whole plane.
 #
 # * **gamma** multiplies every normalized score, so it acts as an **inverse temperature** (with
@@ -355,13 +368,16 @@ print(f"training accuracy of the raw classifier: {np.mean(np.argmax(hardmax(Z), 
 # * **beta** on one class adds to that class's score: its region grows, its boundaries move
 #   parallel to themselves. Choose **every class** in "β shifts": nothing moves at all, because
 #   $\operatorname{softmax}(z + c) = \operatorname{softmax}(z)$ — the identity behind the max trick.
-# * **epsilon**: class 4's raw score barely varies (variance about 0.04, against 12 to 13 for the
-#   others). Batch norm scales it up to the others' size, which gives class 4 a fair quadrant;
+# * **epsilon**: class 3's raw score barely varies (variance about 0.04, against 12 to 13 for the
+#   others). Batch norm scales it up to the others' size, which gives class 3 a fair quadrant;
 #   raise $\varepsilon$ past 0.04 and $\sqrt{\sigma^2 + \varepsilon}$ no longer shrinks to
-#   $\sigma$: class 4's normalized score shrinks and its region with it.
+#   $\sigma$: class 3's normalized score shrinks and its region with it.
 # * **temperature** $T$ does the opposite of gamma.
 
 # %%
+score_variance = classifier.scores(X).var(axis=1)  # each raw class score over the training batch
+print("variance of each raw class score over the training points:",
+      ", ".join(f"class {k}: {v:.3g}" for k, v in enumerate(score_variance)))
 display(sm.softmax_panel(softmax, hardmax))
 
 # %% [markdown]

@@ -310,18 +310,20 @@ for name, got, want in [("dZ (yours)", dZ, dZ_numerical), ("dW = dZ X^T (ours)",
 #
 # The panel takes one training example of notebook 06's classifier through the same batch-norm
 # layer and temperature as there, $\hat y = \operatorname{softmax}\big((\gamma \hat z + \beta)/T\big)$,
-# and shows *your* `cross_entropy_cost`, `softmax_cross_entropy_backward` (for $m = 1$, so
-# $dz = \hat y - y$) and `softmax_jacobian`. The status line redoes the chain rule
+# and shows *your* `cross_entropy_cost`, `softmax_cross_entropy_backward` and `softmax_jacobian`.
+# Here the softmax's input is $u = (\gamma \hat z + \beta)/T$, so the panel's Jacobian is
+# $J_{ij} = \partial \hat y_i / \partial u_j$ and its gradient (for $m = 1$) is $du = \hat y - y$: the
+# formulas of sections 3 and 4 with $u$ in the place of $z$. The status line redoes the chain rule
 # $J^\top(-y/\hat y)$ and, for contrast, the diagonal-only version.
 #
-# * Pick a **true class** other than the example's own: the loss jumps, and $dz$ is negative on the
+# * Pick a **true class** other than the example's own: the loss jumps, and $du$ is negative on the
 #   true class (gradient descent raises its score) and positive on the others (it lowers them).
 # * Raise **gamma** (or lower the **temperature**): the prediction gets confident, $J$ fades to 0
-#   (a saturated softmax barely responds), yet $dz = \hat y - y$ stays large when the prediction is
+#   (a saturated softmax barely responds), yet $du = \hat y - y$ stays large when the prediction is
 #   confidently *wrong*. The cross-entropy's log undoes the softmax's saturation.
 # * Lower gamma toward 0: $\hat y \to 1/C$, and $J \to \frac1C I - \frac1{C^2}\mathbf 1 \mathbf 1^\top$.
 # * **beta** on one class raises its probability; on **every class** it changes nothing.
-# * **epsilon** past about 0.04 shrinks class 4's normalized score, as in notebook 06.
+# * **epsilon** past about 0.04 shrinks class 3's normalized score, as in notebook 06.
 
 # %%
 display(sm.softmax_loss_panel(softmax, softmax_jacobian, cross_entropy_cost, softmax_cross_entropy_backward))

@@ -26,7 +26,7 @@ import numpy as np
 from IPython.display import display
 
 from course import network as net
-from course.classifier import class_composition, confusion_matrix, misclassified, probabilities
+from course.classifier import adjusted_model, class_composition, confusion_matrix, misclassified, probabilities
 from course.digits import images, load_digits, train_test_split
 from course.panels_classifier import inference_panel
 from course.plots_classifier import draw_class_strip, draw_confusion, draw_digit_grid, draw_learning_curves
@@ -276,7 +276,9 @@ plt.show()
 #
 # Entry $(i, j)$ of the confusion matrix counts the test digits of class $i$ that the model labels
 # $j$. A perfect classifier puts everything on the diagonal (the blue dots, sized by count); the red
-# cells off the diagonal are the mistakes, and show which digits the model confuses.
+# cells off the diagonal are the mistakes, and show which digits the model confuses. Below it: the
+# largest confusions (one pair of digits, many times) and the digit whose mistakes are the most
+# spread out (a few times each, with many different digits) — two different kinds of weakness.
 
 # %%
 P_test = probabilities(X_test, params, running)
@@ -290,10 +292,17 @@ plt.show()
 per_class = cm.diagonal() / cm.sum(axis=1)
 print("accuracy per digit:", "  ".join(f"{d}: {a:.0%}" for d, a in enumerate(per_class)))
 off = cm * (1 - np.eye(10, dtype=int))
-for k in np.argsort(-off, axis=None)[:3]:
+print("the largest confusions:")
+for k in np.argsort(-off, axis=None, kind="stable")[:3]:
     i, j = divmod(int(k), 10)
     if off[i, j]:
         print(f"  {off[i, j]} test digit(s) {i} taken for {j}")
+# A digit can also be confused a little with many others: count the distinct wrong answers per digit.
+partners = (off > 0).sum(axis=1)
+most_spread = int(np.argmax(partners))
+print(f"the digit mistaken for the most different digits: {most_spread}, taken for "
+      f"{partners[most_spread]} different digits ({', '.join(str(j) for j in np.flatnonzero(off[most_spread]))}); "
+      "per digit: " + "  ".join(f"{d}: {n}" for d, n in enumerate(partners)))
 
 # %% [markdown]
 # ## 8. The digits it gets wrong
@@ -330,16 +339,43 @@ plt.show()
 # * Scale **gamma** of hidden layer 1 (try 0.25 and 2). In training, the next layer's batch norm
 #   would undo such a scaling, since it renormalizes with the statistics of each batch; at
 #   inference it normalizes with *fixed* running averages and cannot: predictions change and the
-#   accuracy drops, a little at 2, a lot at 0.25.
+#   accuracy drops.
 # * Do the same in the **last** hidden layer (hidden layer 2), which feeds the output layer
-#   directly. Scaling its output scales the logits (apart from $b^{[L]}$), and the arg-max does not
-#   move: the predictions stay.
+#   directly. If its $\beta$ were 0, scaling $\gamma$ would scale its ReLU outputs, hence the logits
+#   apart from $b^{[L]}$, and the arg-max would hardly move. But training made $\beta \neq 0$, and
+#   $\operatorname{ReLU}(k\gamma\hat z + \beta) \neq k\,\operatorname{ReLU}(\gamma\hat z + \beta)$: the
+#   logits are not simply scaled, and whether a prediction survives is an empirical question.
+#   The cell below measures it for both layers; the panel shows the same numbers in its status line.
 # * Shift **beta** of hidden layer 1: a shift moves units across the ReLU's kink, switching them
 #   on or off; a shift of 1 costs several points of accuracy.
-# * Raise **epsilon** from $10^{-5}$ toward the running variances (about 0.1 to 0.3 in hidden
-#   layer 1): $\sqrt{\sigma^2 + \varepsilon}$ grows and every normalized value shrinks, the
+# * Raise **epsilon** from $10^{-5}$ toward the running variances (the cell below prints their
+#   range in each layer): $\sqrt{\sigma^2 + \varepsilon}$ grows and every normalized value shrinks, the
 #   low-variance units most. In hidden layer 2 a large epsilon shrinks all units by similar factors,
-#   almost a uniform scaling, which the predictions again survive.
+#   almost a uniform scaling, which the predictions survive better than in layer 1 (the cell below
+#   measures $\varepsilon = 0.3$ in both).
+
+# %%
+def changed_predictions(layer, gamma_scale=1.0, beta_shift=0.0, epsilon=1e-5):
+    """How many test predictions change, and the test accuracy, with batch-norm layer ``layer``
+    changed at inference (gamma times gamma_scale, beta plus beta_shift, that epsilon)."""
+    p, r = adjusted_model(params, running, layer, gamma_scale, beta_shift, epsilon)
+    pred = probabilities(X_test, p, r).argmax(axis=0)
+    return int(np.sum(pred != pred_test)), float(np.mean(pred == y_test))
+
+
+print(f"as trained: test accuracy {np.mean(pred_test == y_test):.1%}; "
+      f"|beta| of hidden layer 2: mean {np.abs(params['beta2']).mean():.2f}, largest {np.abs(params['beta2']).max():.2f}")
+for layer in (1, 2):
+    print(f"running variances of hidden layer {layer}: {running[f'sigma2{layer}'].min():.3g} to "
+          f"{running[f'sigma2{layer}'].max():.3g}")
+changes = {}
+for layer, gamma_scale, beta_shift, epsilon in [(1, 2.0, 0.0, 1e-5), (1, 0.25, 0.0, 1e-5), (2, 2.0, 0.0, 1e-5),
+                                                (2, 0.25, 0.0, 1e-5), (1, 1.0, 1.0, 1e-5), (1, 1.0, 0.0, 0.3),
+                                                (2, 1.0, 0.0, 0.3)]:
+    changes[layer, gamma_scale, beta_shift, epsilon] = changed_predictions(layer, gamma_scale, beta_shift, epsilon)
+    n, acc = changes[layer, gamma_scale, beta_shift, epsilon]
+    print(f"hidden layer {layer}, gamma x {gamma_scale:<4}, beta + {beta_shift}, epsilon {epsilon:<5g}: {n:>3} of "
+          f"{y_test.size} predictions change, test accuracy {acc:.1%}")
 
 # %%
 display(inference_panel(params, running, X_test, y_test))
@@ -364,19 +400,23 @@ display(inference_panel(params, running, X_test, y_test))
 # ### END SOLUTION
 
 # %% [markdown]
-# **Q2.** In the panel, multiplying gamma of the last hidden layer by 2 leaves the predictions
-# as they are, while multiplying gamma of hidden layer 1 by 2 changes some of them. Explain why,
-# and why the same change made *during training* would be undone by the next batch-norm layer.
+# **Q2.** In the panel, multiplying gamma of hidden layer 1 by 2 changes predictions at inference,
+# while multiplying gamma of the last hidden layer by 2 changes few or none (section 9 measured both).
+# Explain why, and how much of the same change, made *during training*, the next batch-norm layer
+# would undo (all of it? what stands in the way?).
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_gamma_at_inference", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
-# The last hidden layer feeds the output layer directly: doubling gamma (with beta small) roughly
-# doubles its ReLU outputs, hence the logits W[L] A + b[L] apart from the bias, and the softmax's
-# arg-max is unchanged by a positive scaling, so the predictions stay. Doubling gamma in layer 1
-# doubles (roughly) the inputs of layer 2, so its Z doubles; at inference layer 2 normalizes with
-# its fixed running mean and variance, which were measured on the unscaled Z, so its normalized
-# values are wrong by a factor 2 and a shift, and the error propagates to the output. In training
-# mode layer 2 would normalize with the statistics of the current batch, which scale with Z: a
-# scaled Z gives the same normalized values (batch norm is invariant to the scale of its input),
-# so the change would be undone.
+# The last hidden layer feeds the output layer directly. With beta = 0, doubling gamma would double
+# its ReLU outputs, hence the logits W[L] A apart from b[L], and a positive scaling keeps the
+# arg-max; with the learned beta != 0, relu(2 gamma z_hat + beta) is not 2 relu(gamma z_hat + beta),
+# so the logits change somewhat, but they keep roughly their order: few or no predictions change.
+# Doubling gamma in layer 1 changes the inputs of layer 2, so its Z changes (roughly doubles, plus a
+# shift where beta1 != 0); at inference layer 2 normalizes with its fixed running mean and variance,
+# measured on the unchanged Z, so its normalized values are off by a factor and a shift, and the
+# error propagates to the output. In training mode layer 2 normalizes with the statistics of the
+# current batch. If layer 1's outputs were exactly scaled (beta1 = 0), Z2 would be scaled too and
+# batch norm, invariant to the scale of its input, would undo the change entirely (up to epsilon).
+# With beta1 != 0 the ReLU makes the change more than a scaling (units near the kink switch on or
+# off), so only the scale part is undone: the next batch-norm layer undoes most, not all of it.
 # ### END SOLUTION

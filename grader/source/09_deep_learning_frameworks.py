@@ -260,25 +260,42 @@ plt.show()
 # ## 7. Speed
 #
 # The time of one training step (forward, backward, update) on a network $[64, h, h, 10]$, for a
-# few batch sizes and hidden sizes $h$: the best of two runs each, measured on this machine.
-# PyTorch is timed in float32, its default, and in float64, the course's precision.
+# few batch sizes and hidden sizes $h$, measured on this machine. PyTorch is timed in float32, its
+# default, and in float64, the course's precision.
+#
+# A single timing on a shared machine is mostly noise: another program takes the core for a moment,
+# and a step looks ten times slower. So `fw.time_steps` first **warms up** (a few untimed steps:
+# caches, lazy initialization, memory), then **repeats** the measurement 7 times, taking turns
+# between the frameworks so that a change in the machine's load hits all of them alike, and
+# reports the **median** with the **interquartile range** (the middle half of the measurements) in
+# brackets. A comparison is stated only where the two ranges do not overlap; otherwise the verdict
+# is "no clear difference", which is all such a measurement supports.
 
 # %%
 start = time.perf_counter()
-timings = fw.time_steps(batches=(32, 256, 1024), hiddens=(64, 256), repeats=2)
-print(f"measured in {time.perf_counter() - start:.1f} s\n")
-print(f"{'hidden':>7}{'batch':>7}{'NumPy':>11}{'torch f32':>11}{'torch f64':>11}   (ms per step)")
+timings = fw.time_steps(batches=(32, 256, 1024), hiddens=(64, 256), repeats=7)
+print(f"measured in {time.perf_counter() - start:.1f} s; ms per step, median [interquartile range] of "
+      f"{timings[0].spread['numpy'].samples} measurements\n")
+print(f"{'hidden':>6}{'batch':>6}  {'NumPy':>20}{'torch f32':>20}{'torch f64':>20}   verdict (NumPy vs torch f32)")
 for t in timings:
-    print(f"{t.hidden:>7}{t.batch:>7}{t.numpy * 1e3:>11.2f}{t.torch32 * 1e3:>11.2f}{t.torch64 * 1e3:>11.2f}")
+    print(f"{t.hidden:>6}{t.batch:>6}  {t.spread['numpy'].text():>20}{t.spread['torch32'].text():>20}"
+          f"{t.spread['torch64'].text():>20}   {t.verdict()}")
+print()
+for hidden in sorted({t.hidden for t in timings}):
+    row = [t for t in timings if t.hidden == hidden]
+    small, large = row[0], row[-1]
+    print(f"h = {hidden}, NumPy, batch {large.batch} vs batch {small.batch}: "
+          f"{fw.compare(large.spread['numpy'], small.spread['numpy'], f'batch {large.batch}', f'batch {small.batch}')}")
 
 # %% [markdown]
-# Read the numbers with care: they depend on the machine, and on how busy it is. On a laptop CPU,
-# a network this small does not need a framework for speed: both spend their time in the same kind
-# of matrix products (NumPy's BLAS, PyTorch's own), and for small batches a framework's bookkeeping
-# per operation (autograd's graph, dispatch) can even cost more than the arithmetic. float32 halves
-# the memory traffic of float64 and helps once the matrices are large. The frameworks' speed shows
-# on large models and, above all, on GPUs, where the same code runs one to two orders of magnitude
-# faster — which is out of reach of NumPy.
+# Read the verdicts, not single numbers: they hold for this machine, at this moment, within the
+# spread printed. What to expect, and to check against the table: a network this small does not
+# need a framework for speed on a CPU. Both spend their time in the same kind of matrix products
+# (NumPy's BLAS, PyTorch's own), and for small batches a framework's bookkeeping per operation
+# (autograd's graph, dispatch) can cost as much as the arithmetic: which one wins depends on the
+# batch, the sizes and the machine, and the verdict column says it for this one. float32 halves the memory traffic of float64, which can only matter
+# once the matrices are large. The frameworks' speed shows on large models and, above all, on
+# GPUs, which this notebook does not measure.
 
 # %% [markdown]
 # ## 8. Explore: one batch-norm layer in both, for any gamma, beta and epsilon
@@ -321,8 +338,9 @@ display(frameworks_panel(Z_demo, timings))
 # Ease of programming: the PyTorch model is a list of layers and its gradients come from one call,
 # loss.backward(), and they equal the hand-derived NumPy gradients to rounding; changing the model or
 # the optimizer is a line, and deployment tools come with it. Running speed: on this small network
-# and a CPU the timings are close to NumPy's (sometimes slower for small batches, because of the
-# per-operation overhead); the real speed-ups come with GPUs and large models, which the notebook
+# and a CPU, section 7's verdicts (stated only where the spread of the repeated measurements
+# allows) show no large advantage either way, the per-operation overhead of a framework weighing
+# most on small batches; the real speed-ups come with GPUs and large models, which the notebook
 # could not show. Openness: the notebook used an open-source framework whose code (BatchNorm1d's
 # conventions, the unbiased running variance) can be read and checked against our own; its
 # governance (the PyTorch Foundation) is what makes it safe to depend on, which a notebook cannot
