@@ -25,11 +25,14 @@ def add_parser(sub) -> None:
                    "(default: those handed in by anyone); a missing one scores 0 with status missing")
     p.add_argument("--wall-seconds", type=float, default=60.0, help="time limit of each check (default 60)")
     p.add_argument("--memory-mb", type=int, default=2048, help="memory limit of the sandbox's processes (MB)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster's workers (optional: `make dask`); default: local processes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..sandbox import Limits
+    from .dask_engine import ClusterError
     from .layout import LayoutError
     from .plan import course_notebooks
     from .run import autograde
@@ -50,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         s = autograde(Path(args.submissions), Path(args.out), workers=args.workers, limits=limits, db_url=args.db,
                       course_dir=Path(args.course_dir) if args.course_dir else None, gradebook=not args.no_gradebook,
-                      notebooks=wanted, progress=not args.quiet)
-    except LayoutError as exc:
+                      notebooks=wanted, progress=not args.quiet, scheduler=args.scheduler)
+    except (LayoutError, ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     counts: dict[str, int] = {}

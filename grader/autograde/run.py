@@ -167,9 +167,12 @@ def write_outputs(entries: list[dict], out: Path) -> None:
 
 def autograde(submissions: Path, out: Path, *, workers: int | None = None, limits: Limits | None = None,
               db_url: str | None = None, course_dir: Path | None = None, gradebook: bool = True,
-              notebooks: list[str] | None = None, progress: bool = True, log=None) -> Summary:
+              notebooks: list[str] | None = None, progress: bool = True, log=None,
+              scheduler: str | None = None) -> Summary:
     """Grade every submission under ``submissions`` (folder or zip) into ``out``; raises
-    :class:`LayoutError` (with a message) only when the submissions cannot be read at all."""
+    :class:`LayoutError` (with a message) only when the submissions cannot be read at all.
+    ``scheduler`` (``tcp://HOST:PORT``): grade on that Dask cluster instead of local processes
+    (:mod:`.dask_engine`; raises its ``ClusterError`` when the cluster cannot grade)."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     limits = limits or Limits()
     start = time.perf_counter()
@@ -197,7 +200,12 @@ def autograde(submissions: Path, out: Path, *, workers: int | None = None, limit
                     pass
             todo.append((key, sub))
         workers = max(1, workers or cpu_count())
-        fresh = _grade_all(todo, limits, workers, progress)
+        if scheduler:
+            from .dask_engine import grade_all as grade_on_cluster
+
+            fresh = grade_on_cluster(todo, limits, scheduler, progress)
+        else:
+            fresh = _grade_all(todo, limits, workers, progress)
         for (key, _), result in zip(todo, fresh):
             if not result.get("_transient"):  # a grading-machine failure is graded again next time
                 _write(cache_dir / f"{key}.json", json.dumps(result, ensure_ascii=False))

@@ -1,0 +1,137 @@
+"""Grade on a Dask cluster: the map step of :func:`run.autograde` on other machines.
+
+``python -m grader autograde SUBMISSIONS --out OUT --scheduler tcp://HOST:PORT`` hands each
+submission to the cluster as one task: the file's *bytes* with its name, student and assignment
+(workers need no shared file system), graded on a worker by the same :func:`unit.grade_file`
+(so in the worker's own bubblewrap sandbox). The results come back to this process, which
+writes the cache, ``results.json``, ``grades.csv``, the feedback and the gradebook exactly as a
+local run does: the outputs are byte-identical.
+
+Every worker must run the same grader (same checkout, same NumPy and Python): the run checks
+:func:`run.grader_version` on each worker first and stops with a message if one differs. A
+worker that dies mid-task costs a retry (the scheduler hands its tasks to another worker); a
+task that still fails becomes a "grader failed" result for that file (not cached: graded again
+next run). Dask is optional (``make dask`` installs ``requirements-dask.txt``).
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from ..sandbox import Limits
+from .unit import Submission, grade_file, grader_failed
+
+INSTALL_HINT = "Dask is not installed: run `make dask` (pip install -r requirements-dask.txt) in the checkout."
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot grade (unreachable scheduler, no worker, a worker with another grader)."""
+
+
+def available() -> bool:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def grade_bytes(student_id: str, rel: str, assignment: str | None, data: bytes, limits: dict) -> dict:
+    """On a worker: grade one submission handed over as bytes. The file is written under its own
+    name in a private temporary folder (the grading unit reads it from there) and removed after."""
+    with tempfile.TemporaryDirectory(prefix="grader-task-") as tmp:
+        path = Path(tmp) / (Path(rel).name or "submission.ipynb")
+        path.write_bytes(data)
+        return grade_file(Submission(student_id, path, rel, assignment), Limits(**limits))
+
+
+def worker_version() -> str:
+    """On a worker: the grader version it runs (compared with the client's)."""
+    from .run import grader_version
+
+    return grader_version()
+
+
+def _read(sub: Submission) -> bytes | None:
+    try:
+        return sub.path.read_bytes()
+    except OSError:
+        return None
+
+
+def connect(scheduler: str, timeout: float = 20.0):
+    """A :class:`distributed.Client` on ``scheduler`` whose workers all run this grader."""
+    if not available():
+        raise ClusterError(INSTALL_HINT)
+    from distributed import Client
+
+    from .run import grader_version
+
+    try:
+        client = Client(scheduler, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({exc}). Start one with "
+                           "`dask scheduler` and workers with `dask worker ADDRESS`, or drop --scheduler "
+                           "to grade on this machine.") from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except (TimeoutError, OSError):
+            raise ClusterError(f"the Dask scheduler at {scheduler} has no worker (waited {timeout:g} s): start "
+                               f"some with `dask worker {scheduler}`.") from None
+        try:
+            versions = client.run(worker_version)
+        except Exception as exc:  # noqa: BLE001 - e.g. the grader is not installed on a worker
+            raise ClusterError(f"a Dask worker cannot run the grader ({exc!r}): install this checkout on every "
+                               "worker (`make setup`, then start `dask worker` with its .venv).") from None
+        mine = grader_version()
+        other = sorted(addr for addr, v in versions.items() if v != mine)
+        if other:
+            raise ClusterError(f"Dask worker(s) {', '.join(other)} run another version of the grader than this "
+                               f"machine ({mine}): install the same checkout (and NumPy, Python) on every worker.")
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def grade_all(todo: list[tuple[str, Submission]], limits: Limits, scheduler: str, progress: bool,
+              retries: int = 2) -> list[dict]:
+    """Grade every ``(cache key, submission)`` of ``todo`` on the cluster at ``scheduler``; the
+    results in the order of ``todo``. The cache key is the task's key, so a submission is one task
+    (graded once, however often it is resubmitted). Raises :class:`ClusterError` before grading
+    anything if the cluster cannot grade."""
+    if not todo:
+        return []
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    client = connect(scheduler)
+    try:
+        results: list[dict | None] = [None] * len(todo)
+        futures = {}
+        for i, (key, sub) in enumerate(todo):
+            data = _read(sub)
+            if data is None:  # unreadable here: graded here (the unit says why)
+                results[i] = grade_file(sub, limits)
+                continue
+            fut = client.submit(grade_bytes, sub.student_id, sub.rel, sub.assignment, data, asdict(limits),
+                                key=f"grade-{key}", pure=False, retries=retries)
+            futures[fut] = i
+        workers = len(client.scheduler_info().get("workers", {}))
+        with tqdm(total=len(todo), initial=len(todo) - len(futures), unit="nb", file=sys.stderr,
+                  desc=f"grading on {workers} Dask worker{'s' if workers != 1 else ''}",
+                  disable=not progress or None) as bar:
+            for fut in as_completed(list(futures)):
+                i = futures[fut]
+                try:
+                    results[i] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after every retry
+                    results[i] = grader_failed(todo[i][1], f"the Dask task failed: {exc!r}")
+                fut.release()
+                bar.update()
+        return results  # type: ignore[return-value]
+    finally:
+        client.close()
