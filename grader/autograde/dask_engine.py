@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..sandbox import Limits
+from .plan import course_notebooks
 from .unit import Submission, grade_file, grader_failed
 
 INSTALL_HINT = "Dask is not installed: run `make dask` (pip install -r requirements-dask.txt) in the checkout."
@@ -52,6 +53,13 @@ def worker_version() -> str:
     from .run import grader_version
 
     return grader_version()
+
+
+def warm(notebooks: list[str]) -> None:
+    """On a worker: what every task needs, computed once (see :func:`run.warm`)."""
+    from .run import warm as warm_here
+
+    warm_here(notebooks)
 
 
 def _read(sub: Submission) -> bytes | None:
@@ -105,11 +113,14 @@ def grade_all(todo: list[tuple[str, Submission]], limits: Limits, scheduler: str
     anything if the cluster cannot grade."""
     if not todo:
         return []
+    client = connect(scheduler)  # first: a clear ClusterError when Dask or the cluster is missing
     from distributed import as_completed
     from tqdm import tqdm
 
-    client = connect(scheduler)
     try:
+        known = course_notebooks()
+        stems = sorted({Path(sub.rel).stem for _, sub in todo})
+        client.run(warm, stems if set(stems) <= set(known) else known)  # hidden cases once per worker, in parallel
         results: list[dict | None] = [None] * len(todo)
         futures = {}
         for i, (key, sub) in enumerate(todo):
@@ -124,7 +135,7 @@ def grade_all(todo: list[tuple[str, Submission]], limits: Limits, scheduler: str
         with tqdm(total=len(todo), initial=len(todo) - len(futures), unit="nb", file=sys.stderr,
                   desc=f"grading on {workers} Dask worker{'s' if workers != 1 else ''}",
                   disable=not progress or None) as bar:
-            for fut in as_completed(list(futures)):
+            for fut in as_completed(list(futures), loop=client.loop):
                 i = futures[fut]
                 try:
                     results[i] = fut.result()
@@ -135,3 +146,91 @@ def grade_all(todo: list[tuple[str, Submission]], limits: Limits, scheduler: str
         return results  # type: ignore[return-value]
     finally:
         client.close()
+
+
+class LoopbackCluster:
+    """A real Dask cluster on 127.0.0.1 started from this installation: one ``dask scheduler``
+    process and ``workers`` ``dask worker`` processes (one thread each, no nanny: a killed worker
+    stays dead). For the tests and the benchmark; ``with LoopbackCluster(2) as c: c.address``."""
+
+    def __init__(self, workers: int = 2, log_dir: Path | None = None):
+        self.n = workers
+        self.log_dir = log_dir
+        self.address = ""
+        self.scheduler = None
+        self.workers: dict[str, object] = {}  # name -> subprocess.Popen
+
+    def _spawn(self, args: list[str], name: str):
+        import os
+        import subprocess
+
+        dask = Path(sys.executable).with_name("dask")
+        log = open(self._logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen([str(dask), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                cwd=Path(__file__).resolve().parents[2], start_new_session=True)
+        proc.log = log  # type: ignore[attr-defined]
+        return proc
+
+    def __enter__(self) -> "LoopbackCluster":
+        if not available():
+            raise ClusterError(INSTALL_HINT)
+        import socket
+
+        self._tmp = None
+        if self.log_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="grader-dask-")
+            self._logs = Path(self._tmp.name)
+        else:
+            self._logs = Path(self.log_dir)
+            self._logs.mkdir(parents=True, exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{port}"
+        try:
+            self.scheduler = self._spawn(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                         "scheduler")
+            for i in range(self.n):
+                name = f"worker{i}"
+                self.workers[name] = self._spawn(["worker", self.address, "--name", name, "--nthreads", "1",
+                                                  "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"], name)
+            from distributed import Client
+
+            with Client(self.address, timeout=60, set_as_default=False) as client:
+                client.wait_for_workers(self.n, timeout=120)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def pids(self) -> dict[str, int]:
+        return {name: p.pid for name, p in self.workers.items()}  # type: ignore[attr-defined]
+
+    def kill(self, name: str) -> None:
+        """SIGKILL worker ``name``: it dies at once, mid-task, like a machine that goes away."""
+        import signal
+
+        proc = self.workers[name]
+        proc.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
+        proc.wait()  # type: ignore[attr-defined]
+
+    def log(self, name: str) -> str:
+        return (self._logs / f"{name}.log").read_text(errors="replace")
+
+    def __exit__(self, *exc) -> None:
+        import subprocess
+
+        for proc in [*self.workers.values(), self.scheduler]:
+            if proc is None:
+                continue
+            if proc.poll() is None:  # type: ignore[attr-defined]
+                proc.terminate()  # type: ignore[attr-defined]
+                try:
+                    proc.wait(timeout=20)  # type: ignore[attr-defined]
+                except subprocess.TimeoutExpired:
+                    proc.kill()  # type: ignore[attr-defined]
+                    proc.wait()  # type: ignore[attr-defined]
+            proc.log.close()  # type: ignore[attr-defined]
+        if self._tmp is not None:
+            self._tmp.cleanup()
