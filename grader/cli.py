@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     from .autograde.cli import add_parser as add_autograde
 
     add_autograde(sub)
+    p_gs = sub.add_parser("gradescope", help="build a Gradescope autograder (.zip) that grades like autograde")
+    p_gs.add_argument("--out", required=True, help="the zip to write (e.g. autograder.zip)")
+    p_gs.add_argument("--notebooks", default=None, help="comma-separated notebooks of the Gradescope assignment "
+                      "(default: every autograded notebook); a missing one scores 0")
     args = parser.parse_args(argv)
     if args.command == "release":
         from .release import release
@@ -29,4 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         from .autograde.cli import run as run_autograde
 
         return run_autograde(args)
+    if args.command == "gradescope":
+        from .gradescope import GradescopeError, build
+
+        wanted = [n.strip().removesuffix(".ipynb") for n in args.notebooks.split(",") if n.strip()] \
+            if args.notebooks else None
+        try:
+            out = build(args.out, wanted)
+        except (GradescopeError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {out}: upload it on Gradescope's Configure Autograder page.")
+        return 0
     return 2
