@@ -55,7 +55,7 @@ browser:
 	  echo "  sudo apt-get install -y chromium   (Debian; or make test CHROMIUM=/path/to/chromium)"; \
 	fi
 
-# PostgreSQL for the gradebook tests (tests/pg.py starts a private server from these binaries):
+# PostgreSQL for the gradebook tests (tools/pgserver.py starts a private server from these binaries):
 # Debian's postgresql, installed with apt-get when no initdb is found and run as root; otherwise
 # say how to install it (the PostgreSQL tests then skip with that message).
 postgres:

@@ -1,5 +1,5 @@
 """The gradebook on a real PostgreSQL server (``autograde --db postgresql://...``): a private server
-(tests/pg.py) on 127.0.0.1; the grades read back through nbgrader's API and ``nbgrader export``;
+(tools/pgserver.py) on 127.0.0.1; the grades read back through nbgrader's API and ``nbgrader export``;
 a regrade; two autograde processes recording into the same course at once.
 
 Skipped with a message where no server can be started; ``COURSE_REQUIRE_POSTGRES=1`` (CI) makes
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.release import filled_student_notebook
-from tests import pg
+from tools import pgserver as pg
 from tests.test_autograde import NB01, NB02, WRONG_MV, cell, make_class, write
 
 pytestmark = pytest.mark.xdist_group("postgres")

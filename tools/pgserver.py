@@ -1,10 +1,10 @@
-"""A private PostgreSQL server for the tests: ``initdb`` into a temporary folder, ``pg_ctl`` on a
+"""A private PostgreSQL server for the tests and the benchmark: ``initdb`` into a temporary folder, ``pg_ctl`` on a
 free port of 127.0.0.1, trust authentication for its own user, stopped and removed at the end.
 
 PostgreSQL refuses to run as root: as root the server runs as the unprivileged user ``nobody``
 (``runuser``/``setpriv``), which owns the temporary folder. Where no server can be started (no
 binaries, no way to drop root), :func:`server` raises :class:`Unavailable` with a message for a
-learner; the tests skip with it, or fail under ``COURSE_REQUIRE_POSTGRES=1`` (CI).
+learner; the tests skip with it (the benchmark reports it), or fail under ``COURSE_REQUIRE_POSTGRES=1`` (CI).
 """
 from __future__ import annotations
 
