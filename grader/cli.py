@@ -13,17 +13,26 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="run the visible checks on your notebook")
     p_check.add_argument("notebook", help="path of a course notebook (.ipynb)")
     from .autograde.cli import add_parser as add_autograde
+    from .autograde.export import add_parser as add_export
+    from .bundle import add_parser as add_bundle
 
     add_autograde(sub)
+    add_export(sub)
+    add_bundle(sub)
     p_gs = sub.add_parser("gradescope", help="build a Gradescope autograder (.zip) that grades like autograde")
     p_gs.add_argument("--out", required=True, help="the zip to write (e.g. autograder.zip)")
     p_gs.add_argument("--notebooks", default=None, help="comma-separated notebooks of the Gradescope assignment "
                       "(default: every autograded notebook); a missing one scores 0")
     args = parser.parse_args(argv)
     if args.command == "release":
+        from .course_config import CourseConfigError
         from .release import release
 
-        changed = release()
+        try:
+            changed = release()
+        except CourseConfigError as exc:
+            print(f"error: {exc}")
+            return 2
         print("\n".join(f"wrote {p}" for p in changed) or "notebooks/ and fixtures are up to date")
         return 0
     if args.command == "check":
@@ -34,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         from .autograde.cli import run as run_autograde
 
         return run_autograde(args)
+    if args.command == "export":
+        from .autograde.export import run as run_export
+
+        return run_export(args)
+    if args.command == "bundle":
+        from .bundle import run as run_bundle
+
+        return run_bundle(args)
     if args.command == "gradescope":
         from .gradescope import GradescopeError, build
 

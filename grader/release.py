@@ -130,7 +130,10 @@ def planned(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> dict[Pa
 
 
 def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> list[Path]:
-    """Write what changed; return the paths written."""
+    """Write what changed; return the paths written. Checks the course file (course.toml) first."""
+    from .course_config import load
+
+    load()  # raises CourseConfigError naming the mistake
     written = []
     for path, text in planned(out_dir, fixtures_dir).items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -116,8 +116,11 @@ def test_results_json_follows_the_spec(graded):
     for e in data:
         assert set(e) == {"student_id", "notebook", "score", "max_score", "status", "message", "checks"}
         for c in e["checks"]:
-            assert set(c) == {"id", "function", "points", "score", "status", "message"}
+            assert set(c) == {"id", "function", "points", "score", "status", "message", "mistake"}
             assert c["status"] in ("pass", "fail", "error", "timeout", "crash", "missing")
+            # the stable id of the mistake the message names: none on a pass, "<function>.<slug>" when named
+            assert c["mistake"] is None if c["status"] == "pass" else \
+                (c["mistake"] is None or c["mistake"].startswith(c["function"] + "."))
             assert c["score"] == (c["points"] if c["status"] == "pass" else 0)
             assert c["message"]
         assert e["score"] == sum(c["score"] for c in e["checks"])
@@ -129,8 +132,10 @@ def test_results_json_follows_the_spec(graded):
 
 def test_grades_csv(graded):
     rows = list(csv.reader(io.StringIO((graded["out"] / "grades.csv").read_text())))
-    assert rows[0] == ["student_id", "notebook", "score", "max_score"]
+    assert rows[0] == ["student_id", "notebook", "score", "max_score", "assignment", "written_score", "written_max",
+                       "written_pending", "late_hours", "late_penalty", "total", "total_max"]
     table = {(r[0], r[1]): (float(r[2]), float(r[3])) for r in rows[1:]}
+    assert all(r[4] == r[1] for r in rows[1:])  # no course file assignments: each notebook is its own
     assert table[("alice", NB01)] == (6, 6) and table[("alice", NB02)] == (5, 5)
     assert table[("bob", NB01)] == (3, 6)
     assert table[("bob", NB02)] == (0, 5)

@@ -25,12 +25,18 @@ def add_parser(sub) -> None:
                    "(default: those handed in by anyone); a missing one scores 0 with status missing")
     p.add_argument("--wall-seconds", type=float, default=60.0, help="time limit of each check (default 60)")
     p.add_argument("--memory-mb", type=int, default=2048, help="memory limit of the sandbox's processes (MB)")
+    p.add_argument("--course-config", default=None, help="the course file with assignments, due dates, extensions "
+                   "and the late policy (default: $COURSE_CONFIG, else course.toml at the repository root)")
+    p.add_argument("--lms-times", default=None, help="Moodle's grading worksheet (CSV): submission times for "
+                   "deadlines when there is no nbgrader timestamp.txt")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="grade on this Dask cluster's workers (optional: `make dask`); default: local processes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..course_config import CourseConfigError, load
+    from ..hidden import SecretError
     from ..sandbox import Limits
     from .dask_engine import ClusterError
     from .layout import LayoutError
@@ -51,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(wall_seconds=args.wall_seconds, cpu_seconds=max(1, int(args.wall_seconds)),
                     memory_bytes=args.memory_mb * 1024**2)
     try:
+        config = load(args.course_config)
         s = autograde(Path(args.submissions), Path(args.out), workers=args.workers, limits=limits, db_url=args.db,
                       course_dir=Path(args.course_dir) if args.course_dir else None, gradebook=not args.no_gradebook,
-                      notebooks=wanted, progress=not args.quiet, scheduler=args.scheduler)
-    except (LayoutError, ClusterError) as exc:
+                      notebooks=wanted, progress=not args.quiet, config=config,
+                      lms_times=Path(args.lms_times) if args.lms_times else None, scheduler=args.scheduler)
+    except (LayoutError, CourseConfigError, SecretError, ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     counts: dict[str, int] = {}
@@ -72,4 +80,8 @@ def run(args: argparse.Namespace) -> int:
     if not s.entries:
         print("warning: no submission was found: expected SUBMISSIONS/<student_id>/<notebook>.ipynb.",
               file=sys.stderr)
+    if s.problems:  # the run's own failures (grader, gradebook); a student's bad file is a result, not one
+        print(f"error: {len(s.problems)} problem(s) on the grader's side (listed above): the grades are incomplete. "
+              "Fix them and run the same command again (only what failed is redone).", file=sys.stderr)
+        return 1
     return 0

@@ -2,8 +2,13 @@
 
 For each graded assignment and notebook, nbgrader's own ``generate_assignment`` records the
 notebook's cells (grade cells with their points, solution cells, locked source cells) from the
-instructor source into the gradebook; then each student and submission is created and every
-autograded test cell gets its score (``auto_score``). Written answers are left to formgrader:
+instructor source into the gradebook - every notebook of an assignment (``course.toml``) before any
+submission of it, since nbgrader gives a new submission the notebooks its assignment has at that
+moment (a submission recorded earlier gets the notebooks it lacks) - then each student and
+submission is created and every autograded test cell gets its score (``auto_score``). The
+assignment's due date, the student's extension, the submission time and the late penalty of each
+notebook (:mod:`deadlines`, on the code and written points) go into nbgrader's own fields, so
+``nbgrader export`` shows the same totals as ``grades.csv``. Written answers are left to formgrader:
 an answer the student changed needs a manual grade; an untouched one scores 0 with the comment
 "No response.", as nbgrader does. A missing or unreadable notebook scores 0.
 
@@ -40,6 +45,7 @@ class GradebookReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    written: dict = field(default_factory=dict)  # (student, notebook) -> {"score", "max", "pending"}
 
 
 def default_db_url(course_dir: Path) -> str:
@@ -172,10 +178,14 @@ def _one_writer(course_dir: Path, db_url: str):
             engine.dispose()
 
 
-def update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | None = None) -> GradebookReport:
+def update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | None = None,
+           config=None) -> GradebookReport:
     """Record ``entries`` (results of course notebooks) in the gradebook; ``paths`` maps
-    ``(student_id, file)`` to the file on disk (for the written answers). One process at a time
-    per course folder and per PostgreSQL database (the others wait)."""
+    ``(student_id, file)`` to the file on disk (for the written answers); ``config`` is the
+    course's :class:`~grader.course_config.CourseConfig` (assignments, due dates). One process at a
+    time per course folder and per PostgreSQL database (the others wait)."""
+    from ..course_config import CourseConfig
+
     _fast_commits()
     course_dir = Path(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
@@ -184,7 +194,7 @@ def update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | Non
         # nbgrader's add_submission makes SQLAlchemy warn about autoflush; nbgrader's own autograde too
         warnings.simplefilter("ignore", category=Warning)
         with _one_writer(course_dir, db_url):
-            return _update(entries, paths, course_dir, db_url)
+            return _update(entries, paths, course_dir, db_url, config or CourseConfig(None))
 
 
 def _state_path(course_dir: Path) -> Path:
@@ -226,7 +236,14 @@ def _release(course_dir: Path, assignment: str, notebook: str, db_url: str, stat
     return release
 
 
-def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | None) -> GradebookReport:
+def _naive_utc(iso: str | None):
+    """nbgrader stores naive UTC date-times."""
+    from datetime import datetime, timezone
+
+    return datetime.fromisoformat(iso).astimezone(timezone.utc).replace(tzinfo=None) if iso else None
+
+
+def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | None, config) -> GradebookReport:
     from nbgrader.api import Gradebook, MissingEntry
 
     from ..release import _prepare_nbgrader
@@ -239,57 +256,124 @@ def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | No
     report = GradebookReport(db_url, course_dir)
     write_config(course_dir, db_url)
     state = _load_state(course_dir, db_url)
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[str, dict[str, list[dict]]] = {}
     for e in entries:
         if e.get("_known") and e["notebook"] in course_notebooks():
-            groups.setdefault((e.get("_assignment") or e["notebook"], e["notebook"]), []).append(e)
+            groups.setdefault(e.get("_assignment") or e["notebook"], {}).setdefault(e["notebook"], []).append(e)
+    recorded: list[dict] = []
     with Gradebook(db_url) as gb:
-        for (assignment, notebook), group in sorted(groups.items()):
-            try:
-                release = _release(course_dir, assignment, notebook, db_url, state, gb)
-            except Exception as exc:  # noqa: BLE001 - e.g. the source changed after submissions were recorded
-                gb.db.rollback()
-                report.problems.append(f"gradebook: could not record {assignment}/{notebook}: {exc}")
-                continue
-            release_cells = {c.metadata.nbgrader["grade_id"]: c for c in release.cells
-                             if c.metadata.get("nbgrader", {}).get("grade_id")}
-            p = plan(notebook)
-            for e in sorted(group, key=lambda e: e["student_id"]):
-                key = f"{e['student_id']}|{assignment}|{notebook}"
-                digest = _entry_hash({k: e.get(k) for k in ("checks", "status", "_file", "_key")})
+        for assignment, by_notebook in sorted(groups.items()):
+            # every notebook of the assignment first: a submission gets the notebooks that exist when it is made
+            releases = {}
+            for notebook in sorted({*config.notebooks_of(assignment), *by_notebook}):
                 try:
-                    if state["records"].get(key) == digest:
-                        gb.find_submission_notebook(notebook, assignment, e["student_id"])
-                        report.unchanged += 1
-                        continue
-                except MissingEntry:
-                    pass
-                try:
-                    report.updated += _record(gb, e, paths, course_dir, assignment, notebook, release, release_cells, p)
-                    state["records"][key] = digest
-                except Exception as exc:  # noqa: BLE001 - one entry must not stop the others
+                    releases[notebook] = _release(course_dir, assignment, notebook, db_url, state, gb)
+                except Exception as exc:  # noqa: BLE001 - e.g. the source changed after submissions were recorded
                     gb.db.rollback()
-                    state["records"].pop(key, None)
-                    report.problems.append(f"gradebook: {e['student_id']}/{assignment}/{notebook}: {exc}")
+                    report.problems.append(f"gradebook: could not record {assignment}/{notebook}: {exc}")
+            try:
+                due = config.due(assignment)
+                gb.update_or_create_assignment(assignment, duedate=_naive_utc(due.isoformat()) if due else None)
+            except Exception as exc:  # noqa: BLE001
+                gb.db.rollback()
+                report.problems.append(f"gradebook: could not set the due date of {assignment}: {exc}")
+            for notebook, group in sorted(by_notebook.items()):
+                if notebook not in releases:
+                    continue
+                release = releases[notebook]
+                release_cells = {c.metadata.nbgrader["grade_id"]: c for c in release.cells
+                                 if c.metadata.get("nbgrader", {}).get("grade_id")}
+                p = plan(notebook)
+                for e in sorted(group, key=lambda e: e["student_id"]):
+                    key = f"{e['student_id']}|{assignment}|{notebook}"
+                    digest = _entry_hash({k: e.get(k) for k in ("checks", "status", "_file", "_key", "_late")})
+                    try:
+                        if state["records"].get(key) == digest:
+                            gb.find_submission_notebook(notebook, assignment, e["student_id"])
+                            report.unchanged += 1
+                            recorded.append(e)
+                            continue
+                    except MissingEntry:
+                        pass
+                    try:
+                        report.updated += _record(gb, e, paths, course_dir, assignment, notebook, release,
+                                                  release_cells, p, config)
+                        state["records"][key] = digest
+                        recorded.append(e)
+                    except Exception as exc:  # noqa: BLE001 - one entry must not stop the others
+                        gb.db.rollback()
+                        state["records"].pop(key, None)
+                        report.problems.append(f"gradebook: {e['student_id']}/{assignment}/{notebook}: {exc}")
+        _penalties(gb, recorded, report)
     _state_path(course_dir).write_text(json.dumps(state, indent=0, sort_keys=True), encoding="utf-8")
     return report
 
 
+def _penalties(gb, entries: list[dict], report: GradebookReport) -> None:
+    """Read the written answers' points (formgrader may have changed them since the last run) and set
+    each notebook's late penalty on its code + written points, as grades.csv does."""
+    from .deadlines import penalty
+
+    for e in entries:
+        try:
+            nb = gb.find_submission_notebook(e["notebook"], e["_assignment"] or e["notebook"], e["student_id"])
+            manual = {m.id for m in plan(e["notebook"]).manual}
+            score = mx = 0.0
+            pending = 0
+            for g in nb.grades:
+                if g.name not in manual:
+                    continue
+                mx += g.max_score
+                if g.manual_score is not None:
+                    score += g.manual_score
+                elif g.needs_manual_grade:
+                    pending += 1
+                elif g.auto_score is not None:
+                    score += g.auto_score
+            report.written[(e["student_id"], e["notebook"])] = {"score": score, "max": mx, "pending": pending}
+            fraction = (e.get("_late") or {}).get("fraction", 0.0)
+            nb.late_submission_penalty = penalty(e["score"] + score, fraction)
+        except Exception as exc:  # noqa: BLE001
+            gb.db.rollback()
+            report.problems.append(f"gradebook: {e['student_id']}/{e['notebook']}: reading the written answers: {exc}")
+    gb.db.commit()
+
+
+def _ensure_notebooks(gb, assignment: str, sid: str) -> None:
+    """Give a submission the notebooks of its assignment it lacks (nbgrader's add_submission makes
+    only those that existed when the submission was created)."""
+    from nbgrader.api import Comment, Grade, SubmittedNotebook
+
+    submission = gb.find_submission(assignment, sid)
+    have = {nb.notebook.name for nb in submission.notebooks}
+    added = False
+    for notebook in submission.assignment.notebooks:
+        if notebook.name in have:
+            continue
+        nb = SubmittedNotebook(notebook=notebook, assignment=submission)
+        for cell in notebook.grade_cells:
+            Grade(cell_id=cell.id, notebook=nb)
+        for cell in notebook.solution_cells:
+            Comment(cell_id=cell.id, notebook=nb)
+        for cell in notebook.task_cells:
+            Comment(cell_id=cell.id, notebook=nb)
+            Grade(cell_id=cell.id, notebook=nb)
+        gb.db.add(nb)
+        added = True
+    if added:
+        gb.db.commit()
+
+
 def _record(gb, e: dict, paths: dict, course_dir: Path, assignment: str, notebook: str, release, release_cells,
-            p) -> int:
+            p, config) -> int:
     """Record one student's notebook: student, submission, scores, comments, autograded notebook."""
     sid = e["student_id"]
     path = paths.get((sid, e.get("_file")))
     gb.update_or_create_student(sid)
-    kwargs = {}
-    stamp = path.parent / "timestamp.txt" if path is not None else None
-    if stamp is not None and stamp.is_file() and stamp.stat().st_size < 200:
-        kwargs["timestamp"] = stamp.read_text(encoding="utf-8", errors="replace").strip()
-    try:
-        gb.update_or_create_submission(assignment, sid, **kwargs)
-    except Exception:  # noqa: BLE001 - an unparsable timestamp.txt
-        gb.db.rollback()
-        gb.update_or_create_submission(assignment, sid)
+    late = e.get("_late") or {}
+    kwargs = {"timestamp": _naive_utc(late.get("submitted")), "extension": config.extension(assignment, sid)}
+    gb.update_or_create_submission(assignment, sid, **{k: v for k, v in kwargs.items() if v is not None})
+    _ensure_notebooks(gb, assignment, sid)
     answers, by_id = _student_cells(path, e.get("_file") or "", notebook) if e["status"] != "missing" else (None, {})
     readable = answers is not None
     submitted = gb.find_submission_notebook(notebook, assignment, sid)

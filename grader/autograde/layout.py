@@ -4,12 +4,15 @@ Accepted layouts (hidden files, ``__MACOSX`` and ``.ipynb_checkpoints`` are skip
 
 - the course's: ``SUBMISSIONS/<student_id>/<notebook>.ipynb``;
 - nbgrader's: ``SUBMISSIONS/[submitted/]<student_id>/<assignment>/<notebook>.ipynb``;
-- a Moodle-style download: ``<Full Name>_<id>_assignsubmission_file_/<notebook>.ipynb``
-  (the student id is ``<Full Name>_<id>``);
-- a Canvas-style download: flat files ``<name>[_late]_<user id>_<submission id>_<notebook>[-N].ipynb``
-  (the student id is ``<name>_<user id>``), or ``<student>_<notebook>.ipynb``;
+- a Moodle download: ``<Full Name>_<id>_assignsubmission_file_/<notebook>.ipynb`` or flat files
+  ``<Full Name>_<id>_assignsubmission_file_<notebook>.ipynb`` (the student id is ``<Full Name>_<id>``);
+- a Canvas download: flat files ``<name>[_LATE]_<user id>_<submission id>_<notebook>[-N].ipynb``
+  (the student id is ``<name>_<user id>``; ``_LATE`` is kept in :attr:`Found.lms`), at the top or
+  inside one wrapper folder, or ``<student>_<notebook>.ipynb``;
 - a ``.zip`` of any of these (also inside one wrapper folder), extracted safely: no absolute
   paths, no ``..``, no links, only notebook files, limits on sizes and counts.
+
+File-name parsing of the LMSs lives in :mod:`lms`.
 
 A file whose name is a course notebook's but is not ``.ipynb`` is kept (it is graded as "not a
 notebook"); other files are listed as ignored.
@@ -23,6 +26,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .lms import LmsFile, canvas_file, moodle_name
 from .plan import course_notebooks
 from .unit import Submission
 
@@ -41,6 +45,7 @@ class Found:
     submissions: list[Submission] = field(default_factory=list)
     students: set[str] = field(default_factory=set)  # every student folder, even an empty one
     ignored: list[str] = field(default_factory=list)  # files that are not submissions, with why
+    lms: dict[str, LmsFile] = field(default_factory=dict)  # file (rel) -> what its LMS download name says
     tmpdir: tempfile.TemporaryDirectory | None = None  # an extracted zip: kept until the run ends
 
     def close(self) -> None:
@@ -61,25 +66,29 @@ def valid_student_id(sid: str) -> bool:
     return bool(sid) and sid not in (".", "..") and not any(ch in sid for ch in "/\\\0") and len(sid) <= 200
 
 
-_MOODLE = re.compile(r"^(?P<id>.+?)_assignsubmission_\w+?_?$")
-_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_late)?_(?P<uid>\d+)_(?P<sub>\d+)_?$", re.I)
+def _student_from_folder(name: str) -> tuple[str, LmsFile | None]:
+    m = moodle_name(name)
+    return (m.student_id, m) if m else (name, None)
 
 
-def _student_from_folder(name: str) -> str:
-    m = _MOODLE.match(name)
-    return m["id"] if m else name
-
-
-def _flat_file(path: Path) -> tuple[str, str] | None:
-    """(student id, notebook file name) of an LMS flat file, e.g. Canvas's download."""
-    stem = re.sub(r"-\d+$", "", path.stem)  # Canvas appends -1, -2 to resubmissions
-    for nb in sorted(course_notebooks(), key=len, reverse=True):
+def _flat_file(path: Path) -> tuple[str, str, LmsFile | None] | None:
+    """(student id, notebook file name, LMS name) of an LMS flat file (Canvas's or Moodle's download)."""
+    parsed = canvas_file(path.name) or moodle_name(path.name)
+    if parsed is not None and parsed.file:
+        return parsed.student_id, parsed.file, parsed
+    stem = re.sub(r"-\d+$", "", path.stem)
+    for nb in sorted(course_notebooks(), key=len, reverse=True):  # <student>_<notebook>.ipynb
         if stem.endswith(nb) and len(stem) > len(nb):
-            prefix = stem[: -len(nb)].rstrip("_- ")
-            m = _CANVAS.match(prefix)
-            sid = f"{m['name']}_{m['uid']}" if m else prefix
-            return (sid, f"{nb}{path.suffix}") if sid else None
+            sid = stem[: -len(nb)].rstrip("_- ")
+            return (sid, f"{nb}{path.suffix}", None) if sid else None
     return None
+
+
+def _is_wrapper(folder: Path) -> bool:
+    """A folder of LMS flat files (Canvas's zip unpacked into one folder), not a student's folder."""
+    files = [e for e in folder.iterdir() if e.is_file() and not _skipped(e.name) and _is_candidate(e)]
+    return bool(files) and all(canvas_file(e.name) or (moodle_name(e.name) and moodle_name(e.name).file)
+                               for e in files)
 
 
 def discover(root: Path) -> Found:
@@ -97,20 +106,24 @@ def discover(root: Path) -> Found:
     return found
 
 
-def _scan(root: Path, found: Found) -> None:
+def _scan(root: Path, found: Found, base: Path | None = None) -> None:
     if (root / "submitted").is_dir():  # an nbgrader course folder
         root = root / "submitted"
+    base = base or root
     for entry in sorted(root.iterdir()):
         if _skipped(entry.name):
             continue
-        rel = entry.relative_to(root).as_posix()
+        rel = entry.relative_to(base).as_posix()
         if entry.is_dir() and not entry.is_symlink():
-            sid = _student_from_folder(entry.name)
+            if _is_wrapper(entry):
+                _scan(entry, found, base)
+                continue
+            sid, lms = _student_from_folder(entry.name)
             if not valid_student_id(sid):
                 found.ignored.append(f"{rel}/: not a usable student id")
                 continue
             found.students.add(sid)
-            _scan_student(entry, sid, root, found)
+            _scan_student(entry, sid, base, found, lms)
         elif entry.is_file() and not entry.is_symlink() and _is_candidate(entry):
             flat = _flat_file(entry)
             if flat is None or not valid_student_id(flat[0]):
@@ -118,11 +131,13 @@ def _scan(root: Path, found: Found) -> None:
                 continue
             found.students.add(flat[0])
             found.submissions.append(Submission(flat[0], entry, rel))
+            if flat[2] is not None:
+                found.lms[rel] = flat[2]
         else:
             found.ignored.append(f"{rel}: not a notebook")
 
 
-def _scan_student(folder: Path, sid: str, root: Path, found: Found) -> None:
+def _scan_student(folder: Path, sid: str, root: Path, found: Found, lms: LmsFile | None = None) -> None:
     for entry in sorted(folder.iterdir()):
         if _skipped(entry.name):
             continue
@@ -132,6 +147,8 @@ def _scan_student(folder: Path, sid: str, root: Path, found: Found) -> None:
         elif entry.is_file():
             if _is_candidate(entry):
                 found.submissions.append(Submission(sid, entry, rel))
+                if lms is not None:
+                    found.lms[rel] = lms
             else:
                 found.ignored.append(f"{rel}: not a notebook")
         elif entry.is_dir():  # nbgrader: <student>/<assignment>/<notebook>.ipynb

@@ -55,8 +55,10 @@ def cpu_count() -> int:
 
 def cache_key(sub: Submission, limits: Limits) -> str:
     h = hashlib.sha256()
+    from ..hidden import secret_fingerprint
+
     for part in (grader_version(), json.dumps(asdict(limits), sort_keys=True), sub.student_id, sub.rel,
-                 sub.assignment or ""):
+                 sub.assignment or "", secret_fingerprint()):
         h.update(part.encode())
         h.update(b"\0")
     try:
@@ -144,15 +146,12 @@ def public(entry: dict) -> dict:
     return {k: entry[k] for k in PUBLIC_KEYS}
 
 
-def write_outputs(entries: list[dict], out: Path) -> None:
-    """results.json, grades.csv and the feedback pages (stale pages removed)."""
+def write_outputs(entries: list[dict], out: Path, written: dict | None = None) -> None:
+    """results.json, grades.csv (:mod:`grades`) and the feedback pages (stale pages removed)."""
+    from .grades import grades_csv
+
     _write(out / "results.json", json.dumps([public(e) for e in entries], indent=1, ensure_ascii=False) + "\n")
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student_id", "notebook", "score", "max_score"])
-    for e in entries:
-        writer.writerow([e["student_id"], e["notebook"], f"{e['score']:g}", f"{e['max_score']:g}"])
-    _write(out / "grades.csv", buf.getvalue())
+    _write(out / "grades.csv", grades_csv(entries, written))
     pages = set()
     for e in entries:
         path = feedback.page_path(out, e["student_id"], e["notebook"])
@@ -168,12 +167,21 @@ def write_outputs(entries: list[dict], out: Path) -> None:
 def autograde(submissions: Path, out: Path, *, workers: int | None = None, limits: Limits | None = None,
               db_url: str | None = None, course_dir: Path | None = None, gradebook: bool = True,
               notebooks: list[str] | None = None, progress: bool = True, log=None,
-              scheduler: str | None = None) -> Summary:
+              config=None, lms_times: Path | None = None, scheduler: str | None = None) -> Summary:
     """Grade every submission under ``submissions`` (folder or zip) into ``out``; raises
     :class:`LayoutError` (with a message) only when the submissions cannot be read at all.
-    ``scheduler`` (``tcp://HOST:PORT``): grade on that Dask cluster instead of local processes
+    ``config`` is the course's :class:`~grader.course_config.CourseConfig` (default: ``course.toml``);
+    ``lms_times`` a Moodle grading worksheet giving submission times. ``scheduler``
+    (``tcp://HOST:PORT``): grade on that Dask cluster instead of local processes
     (:mod:`.dask_engine`; raises its ``ClusterError`` when the cluster cannot grade)."""
+    from .. import course_config
+    from ..hidden import NO_SECRET_WARNING, secret
+    from . import deadlines
+
     log = log or (lambda msg: print(msg, file=sys.stderr))
+    config = config if config is not None else course_config.load()
+    if secret() is None:
+        log(NO_SECRET_WARNING)
     limits = limits or Limits()
     start = time.perf_counter()
     out = Path(out)
@@ -217,18 +225,27 @@ def autograde(submissions: Path, out: Path, *, workers: int | None = None, limit
         summary.graded = len(todo)
         for r in results:
             summary.problems.extend(r.get("_problems", []))
+            r["_assignment"] = r.get("_assignment") or config.assignment_of(r["notebook"])
+        if notebooks is None:  # every notebook of every assignment anyone handed in
+            notebooks = sorted({nb for r in results if r.get("_known") for nb in config.notebooks_of(r["_assignment"])}
+                               | {r["notebook"] for r in results if r.get("_known")}) or None
         entries, notes = _resolve(results, found, notebooks)
         summary.ignored.extend(notes)
+        paths = {(s.student_id, s.rel): s.path for s in found.submissions}
+        deadlines.apply(entries, paths, found.lms, config, deadlines.read_lms_times(lms_times, config))
         summary.entries = entries
         summary.students = len({e["student_id"] for e in entries})
-        write_outputs(entries, out)
+        from .grades import written_from_files
+
+        written = written_from_files(entries, paths)
         if gradebook:
             from . import gradebook as gbmod
 
-            paths = {(s.student_id, s.rel): s.path for s in found.submissions}
-            report = gbmod.update(entries, paths, Path(course_dir) if course_dir else out / "nbgrader", db_url)
+            report = gbmod.update(entries, paths, Path(course_dir) if course_dir else out / "nbgrader", db_url, config)
             summary.gradebook = report.db_url
             summary.problems.extend(report.problems)
+            written = {**written, **report.written}
+        write_outputs(entries, out, written)
         summary.seconds = time.perf_counter() - start
         return summary
     finally:

@@ -156,12 +156,12 @@ def grader_failed(sub: Submission, problem: str, notebook: str | None = None) ->
     return entry
 
 
-def _cases(test):
+def _cases(test, student: str | None = None):
     if test.kind == "visible":
         return visible_probes(test.function)
     from ..hidden import hidden_cases
 
-    return list(hidden_cases(test.function))
+    return list(hidden_cases(test.function, student))  # the student's own probes when a secret is set
 
 
 def _grade(sub: Submission, nb: dict, notebook: str, limits: Limits | None) -> dict:
@@ -179,7 +179,7 @@ def _grade(sub: Submission, nb: dict, notebook: str, limits: Limits | None) -> d
             verdicts[test.id] = ("missing", _missing_message(test.function, answers))
             continue
         try:
-            cases[test.id] = _cases(test)
+            cases[test.id] = _cases(test, sub.student_id)
         except Exception as exc:  # noqa: BLE001 - an instructor-side problem (a missing suite...)
             verdicts[test.id] = ("error", "This check could not be run (a problem on the instructor's side, not in "
                                           "your work).")

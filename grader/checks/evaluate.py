@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from . import wire
+from .diagnose import across_probes
 from .judge import FunctionVerdict, ProbeVerdict, judge_call, summarize
 from .runner import PRELUDE, call_probe
 from .specs import SPECS, FunctionSpec
@@ -63,6 +64,13 @@ def evaluate(spec: FunctionSpec, cases: list[ProbeCase], records: list[dict]) ->
     """Judge the call ``records`` (one per case, from ``call_probe``) against ``cases``."""
     verdicts = [judge_call(spec, c.name, c.args, c.kwargs, r, c.expected, c.mistakes)
                 for c, r in zip(cases, records)]
+    failing = [v for v in verdicts if v.status != "pass"]
+    if failing and failing[0].mistake is None:  # nothing named it: does the pattern of probes?
+        found = across_probes(spec, cases, records, verdicts)
+        if found:
+            first = failing[0]
+            first.message = f"{found[0]}\n  ({first.message})"
+            first.mistake = found[1]
     if spec.judge_together is not None and verdicts and all(v.status == "pass" for v in verdicts):
         problem = spec.judge_together(spec, cases, records)
         if problem:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .diagnose import across_probes, explain_exception, fmt_pair, relation
 from .wire import Opaque, Scalar
 
 if TYPE_CHECKING:  # judge.py imports no spec: catalog modules may import judge (Mismatch)
@@ -54,9 +55,10 @@ class Mismatch(Exception):
     """A difference between two plain values, described for a learner; ``mistake`` is the
     stable id of the mistake it names, when it names one (property judges set it)."""
 
-    def __init__(self, message: str, mistake: str | None = None):
+    def __init__(self, message: str, mistake: str | None = None, *, label: str = "", got=None, want=None):
         super().__init__(message)
         self.mistake = mistake
+        self.label, self.got, self.want = label, got, want  # the component that differs, for diagnose.relation
 
 
 def describe(value) -> str:
@@ -72,24 +74,34 @@ def describe(value) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, dict):
-        return f"a dict with keys {sorted(value)}"
+        return f"a dict with keys {sorted(map(str, value))}"
     return type(value).__name__
 
 
-def shape_hint(label: str, got: tuple, want: tuple, input_shape: tuple | None) -> str:
+def shape_hint(label: str, got: tuple, want: tuple, input_shape: tuple | None) -> tuple[str, str]:
+    """A message for a shape mismatch, and the id of the mistake it names."""
     base = f"{label} has shape {got} but should have shape {want}"
     if input_shape is not None and len(input_shape) == 2 and len(want) == 2 and want[1] == 1:
         n, m = input_shape
         if got in ((1, m), (m,)) and m != n:
             return (f"{base}: the statistics were taken over axis 0 (across units) instead of "
-                    f"axis 1 (across the m examples). Examples are the columns: use axis=1, keepdims=True.")
+                    f"axis 1 (across the m examples). Examples are the columns: use axis=1, keepdims=True.",
+                    "wrong_axis")
         if got == (n,):
-            return f"{base}: the unit axis was dropped. Use keepdims=True so that it stays a column ({n}, 1)."
+            return f"{base}: the unit axis was dropped. Use keepdims=True so that it stays a column ({n}, 1).", "no_keepdims"
         if got == ():
-            return f"{base}: the statistic was taken over every entry at once. Take it per unit with axis=1."
+            return f"{base}: the statistic was taken over every entry at once. Take it per unit with axis=1.", "all_entries"
+        if got == input_shape:
+            return f"{base}: one value per unit is expected, but this has one per entry (no mean over axis=1?).", "not_reduced"
     if len(got) == 2 and got == want[::-1]:
-        return f"{base}: it is transposed. Examples are the columns."
-    return base + "."
+        return f"{base}: it is transposed. Examples are the columns.", "transposed_shape"
+    if got == tuple(d for d in want if d != 1) and got != want:
+        return f"{base}: an axis of length 1 was dropped. Use keepdims=True (or reshape) to keep it.", "no_keepdims"
+    if len(got) == len(want) + 1 and got[-1] == 1 or len(got) > len(want) and 1 in got:
+        return f"{base}: an extra axis of length 1 (a column made from a vector, or a reshape that should not be there).", "extra_axis"
+    if sorted(got) == sorted(want):
+        return f"{base}: its axes are in another order (a transpose?). Examples are the columns.", "axes_swapped"
+    return base + ".", "shape"
 
 
 def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> float:
@@ -97,88 +109,148 @@ def compare(got, want, label: str, spec: FunctionSpec, input_shape=None) -> floa
     if isinstance(want, tuple):
         if isinstance(got, list):  # a list unpacks like a tuple: accept it
             got = tuple(got)
+        if isinstance(got, tuple) and len(got) == len(want) and len(want) > 1:
+            order = _output_order(got, want)
+            if order is not None:
+                raise Mismatch(f"{spec.name} returns its outputs in another order: it should return "
+                               f"({', '.join(spec.outputs)}); yours looks like ({', '.join(spec.outputs[i] for i in order)}).",
+                               f"{spec.name}.return_order")
         if not isinstance(got, tuple) or len(got) != len(want):
             names = ", ".join(spec.outputs)
-            raise Mismatch(f"{spec.name} should return a tuple ({names}); it returned {describe(got)}.")
+            hint = " Did you forget `return`?" if isinstance(got, Scalar) and got.type_name == "NoneType" else ""
+            raise Mismatch(f"{spec.name} should return a tuple ({names}); it returned {describe(got)}.{hint}",
+                           f"{spec.name}.return_structure")
         return max((compare(g, w, n, spec, input_shape) for g, w, n in zip(got, want, spec.outputs)), default=0.0)
     if isinstance(want, list):  # e.g. one cache per layer
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
-            raise Mismatch(f"{label} should be a list of {len(want)}; it is {describe(got)}.")
+            raise Mismatch(f"{label} should be a list of {len(want)}; it is {describe(got)}.", f"{spec.name}.return_structure")
         return max((compare(g, w, f"{label}[{i}]", spec, input_shape) for i, (g, w) in enumerate(zip(got, want))),
                    default=0.0)
     if isinstance(want, dict):
         if not isinstance(got, dict):
-            raise Mismatch(f"{label} should be a dict; it is {describe(got)}.")
+            raise Mismatch(f"{label} should be a dict; it is {describe(got)}.", f"{spec.name}.return_structure")
         keys = [k for k in (spec.cache_keys or tuple(want)) if k in want]
         missing = [k for k in keys if k not in got]
         if missing:
             needs = "the backward pass needs" if "cache" in label else "it should have"
-            raise Mismatch(f"{label} is missing the key(s) {missing}; {needs} {list(keys)}.")
+            raise Mismatch(f"{label} is missing the key(s) {missing}; {needs} {list(keys)}.", f"{spec.name}.missing_keys")
         return max((compare(got[k], want[k], f'{label}["{k}"]', spec, input_shape) for k in keys), default=0.0)
     if isinstance(want, np.ndarray):
         return _compare_array(got, want, label, spec, input_shape)
     if isinstance(want, Scalar):
-        return _compare_scalar(got, want, label)
-    raise Mismatch(f"{label}: cannot compare {describe(got)}")
+        return _compare_scalar(got, want, label, spec)
+    raise Mismatch(f"{label} is {describe(got)}; the answer is {describe(want)}.")
 
 
-def _compare_scalar(got, want: Scalar, label: str) -> float:
-    if isinstance(got, np.ndarray) and got.shape == ():
-        got = Scalar(got.item(), str(got.dtype))
+def _output_order(got: tuple, want: tuple) -> tuple[int, ...] | None:
+    """If the outputs are the expected ones in another order (each matching one expected output), that order."""
+    import itertools
+
+    def same(a, b) -> bool:
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+            if a.shape != b.shape or a.dtype.kind not in "fiu" or b.dtype.kind not in "fiu":
+                return False
+            with np.errstate(all="ignore"):
+                scale = float(np.max(np.abs(b[np.isfinite(b)]), initial=1.0))
+                return bool(np.allclose(a, b, rtol=RTOL, atol=ATOL * max(1.0, scale), equal_nan=True))
+        return False
+
+    if all(same(g, w) for g, w in zip(got, want)):
+        return None
+    for perm in itertools.permutations(range(len(want))):
+        if list(perm) != list(range(len(want))) and all(same(got[i], want[p]) for i, p in enumerate(perm)):
+            return perm
+    return None
+
+
+def _compare_scalar(got, want: Scalar, label: str, spec: FunctionSpec) -> float:
+    fn = spec.name
+    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biufc":
+        got = Scalar(got.item(), str(got.dtype))  # a 0-d array is a number: float(got) gives the same value
+    if isinstance(got, np.ndarray) and got.dtype.kind in "biufc" and isinstance(want.value, (int, float)):
+        hint = (" (of one entry: return a number with float(...) or .item())" if got.size == 1 else
+                ": is a sum or a mean over an axis missing?")
+        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {describe(got)}{hint}.",
+                       f"{fn}.array_for_number", label=label, got=got, want=want)
     if not isinstance(got, Scalar) or isinstance(got.value, (str, type(None))):
-        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {describe(got)}.")
+        hint = " Did you forget `return`?" if isinstance(got, Scalar) and got.value is None else ""
+        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {describe(got)}.{hint}",
+                       f"{fn}.return_structure")
     if isinstance(want.value, (int, float)) and not isinstance(want.value, bool):
+        if not isinstance(got.value, (int, float, complex)):
+            raise Mismatch(f"{label} should be a number ({want.value!r}); it is {describe(got)}.", f"{fn}.return_structure")
         g, w = complex(got.value), complex(want.value)
         if np.isnan(g) and np.isnan(w):
             return 0.0
         if not (np.isfinite(g) and np.isfinite(w)):  # an inf (or a lone nan): equal or not, no tolerance
             if g != w:
-                raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
+                raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.", label=label, got=got, want=want)
             return 0.0
         if not np.isclose(g, w, rtol=RTOL, atol=ATOL * max(1.0, abs(w))):
-            raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
+            a, b = fmt_pair(g.real, w.real) if g.imag == 0 and w.imag == 0 else (repr(got.value), repr(want.value))
+            raise Mismatch(f"{label} is {a} but should be {b}.", label=label, got=got, want=want)
         return float(abs(g - w))
     if got.value != want.value:
         raise Mismatch(f"{label} is {got.value!r} but should be {want.value!r}.")
     return 0.0
 
 
-def _num(x) -> str:
-    return f"{complex(x):.6g}" if np.iscomplexobj(x) else f"{float(x):.6g}"
+def _num_pair(a, b) -> tuple[str, str]:
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return f"{complex(a):.6g}", f"{complex(b):.6g}"
+    return fmt_pair(float(a), float(b))
 
 
 def _compare_array(got, want: np.ndarray, label: str, spec: FunctionSpec, input_shape) -> float:
+    fn = spec.name
     if not isinstance(got, np.ndarray):
-        raise Mismatch(f"{label} should be a NumPy array of shape {want.shape}; it is {describe(got)}.")
+        hint = " Did you forget `return`?" if isinstance(got, Scalar) and got.value is None else ""
+        raise Mismatch(f"{label} should be a NumPy array of shape {want.shape}; it is {describe(got)}.{hint}",
+                       f"{fn}.return_structure")
     if got.shape != want.shape:
-        raise Mismatch(shape_hint(label, got.shape, want.shape, input_shape))
+        hint, hint_id = shape_hint(label, got.shape, want.shape, input_shape)
+        raise Mismatch(hint, f"{fn}.{hint_id}", label=label, got=got, want=want)
+    if want.dtype.kind not in "biufc":  # (never in the course's fixtures) compare as they are
+        if not equal_plain(got, want):
+            raise Mismatch(f"{label} differs from the answer ({describe(got)}).")
+        return 0.0
+    if got.dtype.kind not in "biufc":
+        raise Mismatch(f"{label} has dtype {got.dtype} but should hold numbers ({want.dtype}).", f"{fn}.dtype")
     if spec.float_outputs and want.dtype == np.float64 and got.dtype != np.float64:
         raise Mismatch(f"{label} has dtype {got.dtype} but should be float64"
-                       + (" (integer division or an int array somewhere?)." if got.dtype.kind in "iub" else "."))
+                       + (" (integer division or an int array somewhere?)." if got.dtype.kind in "iub" else "."),
+                       f"{fn}.dtype")
     if got.size == 0:
         return 0.0
-    g, w = got.astype(np.complex128) if got.dtype.kind == "c" else got.astype(np.float64), want
+    if got.dtype.kind == "c" or want.dtype.kind == "c":
+        g, w = got.astype(np.complex128), want.astype(np.complex128)
+    else:
+        g, w = got.astype(np.float64), want.astype(np.float64)
     nan_g, nan_w = np.isnan(g), np.isnan(w)
     if (nan_g & ~nan_w).any():
         idx = tuple(int(i) for i in np.argwhere(nan_g & ~nan_w)[0])
-        raise Mismatch(f"{label} contains nan (first at index {idx}) where the answer is {_num(w[idx])}.")
+        raise Mismatch(f"{label} contains nan (first at index {idx}) where the answer is {_num_pair(w[idx], w[idx])[0]}.",
+                       label=label, got=got, want=want)
     if (~np.isfinite(g) & np.isfinite(w)).any():
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g) & np.isfinite(w))[0])
-        raise Mismatch(f"{label} contains {_num(g[idx])} (first at index {idx}) where the answer is {_num(w[idx])}: "
-                       "an overflow or a division by zero.")
+        a, b = _num_pair(g[idx], w[idx])
+        raise Mismatch(f"{label} contains {a} (first at index {idx}) where the answer is {b}: "
+                       "an overflow or a division by zero.", label=label, got=got, want=want)
     finite = np.isfinite(w)
     if (~finite).any() and not np.array_equal(g[~finite], w[~finite], equal_nan=True):
-        raise Mismatch(f"{label} differs from the answer where the answer is not finite.")
+        raise Mismatch(f"{label} differs from the answer where the answer is not finite.", label=label, got=got, want=want)
     if not finite.any():
         return 0.0
-    diff = np.abs(g[finite] - w[finite])
+    with np.errstate(all="ignore"):
+        diff = np.abs(g[finite] - w[finite])
     scale = max(1.0, float(np.max(np.abs(w[finite]))))
     ok = diff <= ATOL * scale + RTOL * np.abs(w[finite])
     if not ok.all():
         flat = np.flatnonzero(finite)[int(np.argmax(diff - RTOL * np.abs(w[finite])))]
         idx = tuple(int(i) for i in np.unravel_index(flat, w.shape))
-        raise Mismatch(f"{label} differs from the answer: at index {idx} it is {_num(g[idx])} but should be "
-                       f"{_num(w[idx])} (max abs difference {float(diff.max()):.3g}).")
+        a, b = _num_pair(g[idx], w[idx])
+        raise Mismatch(f"{label} differs from the answer: at index {idx} it is {a} but should be "
+                       f"{b} (max abs difference {float(diff.max()):.3g}).", label=label, got=got, want=want)
     return float(diff.max())
 
 
@@ -240,11 +312,14 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
         return ProbeVerdict(probe, "fail", f"{spec.name} is not implemented yet: replace "
                             "`raise NotImplementedError()` with your code.")
     if status != "ok":
-        err = record.get("error") or {}
+        err = record.get("error") if isinstance(record.get("error"), dict) else {}
         text = f"{where}{spec.name} raised {err.get('type', 'an error')}: {err.get('message', '')}"
+        explained = explain_exception(spec, err)
+        if explained:
+            text += f"\n  {explained[0]}"
         if err.get("traceback"):
             text += "\n" + err["traceback"]
-        return ProbeVerdict(probe, "error", text)
+        return ProbeVerdict(probe, "error", text, mistake=explained[1] if explained else None)
 
     # A modified input is reported first: it is often why the outputs are wrong too.
     after = record.get("inputs_after")
@@ -252,7 +327,8 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
         changed = _changed_args(spec, args, kwargs, after)
         return ProbeVerdict(probe, "fail", f"{where}{spec.name} modified its input {changed} in place. "
                             "Never change an argument: compute new arrays (`X - mu` makes a new array; "
-                            "`X -= mu` overwrites X).")
+                            "`X -= mu` overwrites X; `d[key] = ...` changes the dict d).",
+                            mistake=f"{spec.name}.modifies_input")
     got = record.get("output")
     want = expected if spec.returns_tuple else (expected,)
     have = got if spec.returns_tuple else (got,)
@@ -265,11 +341,16 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
         problem = None
     except Mismatch as exc:
         problem, problem_id = str(exc), exc.mistake
+        exc_label, exc_got, exc_want = exc.label, exc.got, exc.want
         max_diff = float("nan")
     if problem is not None:
         named = closest_mistake(have, mistakes, spec)
         if named:
             return ProbeVerdict(probe, "fail", f"{where}{named.message}\n  ({problem})", mistake=named.id)
+        if problem_id is None and spec.judge is None:
+            found = relation(spec, exc_label, exc_got, exc_want, args, kwargs)
+            if found:
+                return ProbeVerdict(probe, "fail", f"{where}{found[0]}\n  ({problem})", mistake=found[1])
         return ProbeVerdict(probe, "fail", where + problem, mistake=problem_id)
 
     # Keeping a reference to an input in a cache (cache["Z"] = Z) is fine; returning one is not.
@@ -277,7 +358,8 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
     aliases = [a for a in record.get("aliases") or [] if not a.startswith(cache_paths or ("\0",))]
     if aliases:
         return ProbeVerdict(probe, "fail", f"{where}{spec.name} returned an array that shares memory with "
-                            f"an input ({', '.join(aliases)}). Return a fresh array, e.g. with .copy().")
+                            f"an input ({', '.join(aliases)}). Return a fresh array, e.g. with .copy().",
+                            mistake=f"{spec.name}.returns_input")
     return ProbeVerdict(probe, "pass", closeness(max_diff), max_diff)
 
 
@@ -299,7 +381,8 @@ def summarize(spec: FunctionSpec, verdicts: list[ProbeVerdict]) -> FunctionVerdi
     failing = [v for v in verdicts if v.status != "pass"]
     if not failing:
         worst = max((v.max_diff for v in verdicts), default=0.0)
-        return FunctionVerdict(spec.name, "pass", f"all {len(verdicts)} checks pass: {closeness(worst)}", verdicts)
+        what = "the one check passes" if len(verdicts) == 1 else f"all {len(verdicts)} checks pass"
+        return FunctionVerdict(spec.name, "pass", f"{what}: {closeness(worst)}", verdicts)
     first = failing[0]
     status = "error" if first.status == "error" else "fail"
     more = f" ({len(failing)} of {len(verdicts)} checks fail)" if len(verdicts) > 1 and len(failing) < len(verdicts) else ""

@@ -84,9 +84,17 @@ def _matches(spec, got, want, matches) -> bool:
     return matches((got,), (want,), spec)
 
 
-def hidden_rng(function: str) -> np.random.Generator:
-    """The same hidden probes every time for a function: grading is deterministic."""
-    return np.random.default_rng(zlib.crc32(function.encode()))
+def hidden_rng(function: str, key: bytes | None = None) -> np.random.Generator:
+    """The generator of ``function``'s hidden probes: the same every time for the same inputs, so
+    grading is deterministic. Without ``key`` it is seeded by the function's name alone (anyone can
+    recompute it: fine for self-study); with ``key`` (a keyed hash of the instructor's secret and
+    the student, see :func:`grader.hidden.student_key`) each student gets probes of their own."""
+    if key is None:
+        return np.random.default_rng(zlib.crc32(function.encode()))
+    import hashlib
+
+    digest = hashlib.sha256(key + b"\0" + function.encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "big"))
 
 
 def all_suites() -> dict[str, Suite]:
