@@ -53,12 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_bundle(args)
     if args.command == "gradescope":
         from .gradescope import GradescopeError, build
+        from .hidden import SecretError
 
         wanted = [n.strip().removesuffix(".ipynb") for n in args.notebooks.split(",") if n.strip()] \
             if args.notebooks else None
         try:
             out = build(args.out, wanted)
-        except (GradescopeError, OSError) as exc:
+        except (GradescopeError, SecretError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"wrote {out}: upload it on Gradescope's Configure Autograder page.")

@@ -5,8 +5,9 @@ builds the zip that Gradescope's "Configure Autograder" page takes: ``setup.sh``
 Python 3.11+, bubblewrap and the pinned packages once, when Gradescope builds the image),
 ``run_autograder`` (runs for every submission) and the instructor side of the grader: the
 ``grader`` package with its sources (reference solutions, hidden tests), the ``course``
-package, the data and the pinned requirements. Never the students' side (``notebooks/``) and
-never tests, tools or caches.
+package, the data and the pinned requirements, and the instructor secret when one is set
+(``COURSE_GRADER_SECRET``: per-student hidden probes, keyed by Gradescope's student id). Never the
+students' side (``notebooks/``) and never tests, tools or caches. Keep the zip private.
 
 In the container, ``run_autograder`` grades the files in ``/autograder/submission`` with the
 same :func:`autograde.run.autograde` as a local run (same sandbox, same checks, same messages)
@@ -66,6 +67,8 @@ RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 ROOT="${GRADESCOPE_ROOT:-/autograder}"
 PY="${GRADER_PYTHON:-$ROOT/venv/bin/python}"
 cd "$ROOT/source" || exit 1
+# the instructor secret (per-student hidden probes), if the zip was built with one
+if [ -f "$ROOT/source/instructor-secret.txt" ]; then export COURSE_GRADER_SECRET_FILE="$ROOT/source/instructor-secret.txt"; fi
 exec "$PY" -m grader.gradescope run --root "$ROOT"
 """
 
@@ -112,6 +115,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
 def build(out: Path, notebooks: list[str] | None = None) -> Path:
     """Write the autograder zip to ``out`` for ``notebooks`` (default: every graded notebook)."""
     from .autograde.plan import course_notebooks, plan
+    from .hidden import secret
 
     known = [nb for nb in course_notebooks() if plan(nb).tests]
     notebooks = notebooks or known
@@ -131,6 +135,9 @@ def build(out: Path, notebooks: list[str] | None = None) -> Path:
         _add(zf, "gradescope.json", config_text(notebooks).encode())
         for path in _files():
             _add(zf, path.relative_to(ROOT).as_posix(), path.read_bytes())
+        key = secret()
+        if key is not None:  # the zip is private anyway: it holds the reference solutions
+            _add(zf, "instructor-secret.txt", key + b"\n")
     os.replace(tmp, out)
     return out
 

@@ -155,3 +155,12 @@ def test_the_cluster_results_carry_no_worker_paths(cluster, tmp_path):
     assert "grader-task-" not in text
     cached = [json.loads(p.read_text()) for p in (tmp_path / "dask" / ".cache").glob("*.json")]
     assert cached and all("grader-task-" not in json.dumps(r) for r in cached)
+
+
+def test_workers_with_another_instructor_secret_are_refused(cluster, tmp_path, monkeypatch):
+    """The workers started without a secret; this process has one: their hidden probes would differ."""
+    monkeypatch.setenv("COURSE_GRADER_SECRET", "s3cret-for-this-test-only-0123456789")
+    subs = make_class(tmp_path / "submissions")
+    with pytest.raises(dask_engine.ClusterError, match="instructor secret"):
+        autograde(subs, tmp_path / "out", limits=LIMITS, gradebook=False, progress=False, log=lambda m: None,
+                  scheduler=cluster.address)

@@ -145,3 +145,16 @@ def test_run_outside_an_unpacked_autograder_is_a_clear_error(tmp_path):
     res = subprocess.run([sys.executable, "-m", "grader.gradescope", "run", "--root", str(tmp_path)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "not an unpacked autograder" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_the_instructor_secret_travels_in_the_zip_and_seeds_the_hidden_probes(tmp_path, monkeypatch):
+    key = "gradescope-secret-for-this-test-0123456789"
+    monkeypatch.setenv("COURSE_GRADER_SECRET", key)
+    zpath = tmp_path / "autograder.zip"
+    subprocess.run([sys.executable, "-m", "grader", "gradescope", "--out", str(zpath), "--notebooks", NB01],
+                   cwd=ROOT, check=True, capture_output=True, timeout=300, env={**os.environ})
+    assert zipfile.ZipFile(zpath).read("instructor-secret.txt").decode().strip() == key
+    monkeypatch.delenv("COURSE_GRADER_SECRET")
+    data, stderr = grade(zpath, tmp_path / "root", {f"{NB01}.ipynb": filled_student_notebook(NB01)})
+    assert data["score"] == sum(t.points for t in plan(NB01).tests)
+    assert "no instructor secret" not in stderr  # run_autograder found it in the zip

@@ -48,11 +48,13 @@ def grade_bytes(student_id: str, rel: str, assignment: str | None, data: bytes, 
         return grade_file(Submission(student_id, path, rel, assignment), Limits(**limits))
 
 
-def worker_version() -> str:
-    """On a worker: the grader version it runs (compared with the client's)."""
+def worker_version() -> tuple[str, str]:
+    """On a worker (and here): the grader version it runs and the fingerprint of its instructor
+    secret (per-student hidden probes: the secret itself never travels)."""
+    from ..hidden import secret_fingerprint
     from .run import grader_version
 
-    return grader_version()
+    return grader_version(), secret_fingerprint()
 
 
 def warm(notebooks: list[str]) -> None:
@@ -75,8 +77,6 @@ def connect(scheduler: str, timeout: float = 20.0):
         raise ClusterError(INSTALL_HINT)
     from distributed import Client
 
-    from .run import grader_version
-
     try:
         client = Client(scheduler, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -94,11 +94,16 @@ def connect(scheduler: str, timeout: float = 20.0):
         except Exception as exc:  # noqa: BLE001 - e.g. the grader is not installed on a worker
             raise ClusterError(f"a Dask worker cannot run the grader ({exc!r}): install this checkout on every "
                                "worker (`make setup`, then start `dask worker` with its .venv).") from None
-        mine = grader_version()
-        other = sorted(addr for addr, v in versions.items() if v != mine)
+        mine, secret = worker_version()
+        other = sorted(addr for addr, v in versions.items() if v[0] != mine)
         if other:
             raise ClusterError(f"Dask worker(s) {', '.join(other)} run another version of the grader than this "
                                f"machine ({mine}): install the same checkout (and NumPy, Python) on every worker.")
+        other = sorted(addr for addr, v in versions.items() if v[1] != secret)
+        if other:
+            raise ClusterError(f"Dask worker(s) {', '.join(other)} have another instructor secret than this machine "
+                               "(or none): start every worker with the same COURSE_GRADER_SECRET (or "
+                               "COURSE_GRADER_SECRET_FILE), or the students' hidden probes would differ.")
     except BaseException:
         client.close()
         raise
