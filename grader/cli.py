@@ -19,17 +19,26 @@ def main(argv: list[str] | None = None) -> int:
     add_autograde(sub)
     add_export(sub)
     add_bundle(sub)
+    p_report = sub.add_parser("report", help="rebuild the class report OUT/report.html (+ report.json) from "
+                                             "OUT/results.json")
+    p_report.add_argument("out", help="the output folder of an autograde run")
     p_gs = sub.add_parser("gradescope", help="build a Gradescope autograder (.zip) that grades like autograde")
     p_gs.add_argument("--out", required=True, help="the zip to write (e.g. autograder.zip)")
     p_gs.add_argument("--notebooks", default=None, help="comma-separated notebooks of the Gradescope assignment "
                       "(default: every autograded notebook); a missing one scores 0")
     args = parser.parse_args(argv)
     if args.command == "release":
+        from .authoring import AuthoringError, check_course
         from .course_config import CourseConfigError
-        from .release import release
 
         try:
-            changed = release()
+            check_course()  # before release.py is imported: a broken catalogue is explained, not raised
+            from .release import release
+
+            changed = release(check=False)
+        except AuthoringError as exc:
+            print(exc, file=sys.stderr)
+            return 1
         except CourseConfigError as exc:
             print(f"error: {exc}")
             return 2
@@ -43,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         from .autograde.cli import run as run_autograde
 
         return run_autograde(args)
+    if args.command == "report":
+        from .autograde.report import run as run_report
+
+        return run_report(args.out)
     if args.command == "export":
         from .autograde.export import run as run_export
 

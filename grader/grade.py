@@ -4,19 +4,15 @@ from __future__ import annotations
 from .checks.evaluate import ProbeCase, evaluate
 from .checks.judge import FunctionVerdict
 from .checks.specs import SPECS
-from .notebook import Answers, cells_for
+from .notebook import Answers, cells_for, missing_message
 from .sandbox import JobResult, Limits, run_job
 
 
 def grade_function(answers: Answers, name: str, cases: list[ProbeCase], limits: Limits | None = None) -> FunctionVerdict:
     """Verdict for one graded function: pass, fail, error, timeout, crash or missing."""
-    spec = SPECS[name]
     cells = cells_for(answers, name)
     if cells is None:
-        absent = [n for n in (*spec.depends_on, name) if n not in answers.code]
-        return FunctionVerdict(name, "missing", f"no answer cell for {', '.join(absent)} was found. Keep the cell "
-                               f"that defines `{spec.signature}` (if you deleted it, take it again from a fresh copy "
-                               "of the notebook).")
+        return FunctionVerdict(name, "missing", missing_message(answers, name))
     return verdict_of(name, run_job(cells, name, [(c.args, c.kwargs) for c in cases], limits), cases)
 
 

@@ -2,15 +2,15 @@
 
 Instructor side only: this module is never imported by anything that ships to students.
 Each answer cell (nbgrader ``solution: true``) whose ``grade_id`` names a graded function is
-executed on its own, with the same prelude that student cells get.
+executed on its own, after the same prelude that student cells get (the notebook's imports of
+NumPy and the standard library, ``sourcefiles.prelude``).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
-from .checks.runner import PRELUDE
 from .checks.specs import SPECS
-from .sourcefiles import answer_cells, source_path
+from .sourcefiles import answer_cells, prelude, source_path
 
 
 @lru_cache(maxsize=None)
@@ -19,7 +19,7 @@ def reference(name: str):
     spec = SPECS[name]
     cells = answer_cells(source_path(spec.notebook))
     namespace: dict = {"__name__": f"reference_{spec.notebook}"}
-    exec(PRELUDE, namespace)  # noqa: S102
+    exec(prelude(source_path(spec.notebook)), namespace)  # noqa: S102
     for dep in (*spec.depends_on, name):
         if dep not in cells:
             raise LookupError(f"{source_path(spec.notebook)} has no answer cell with grade_id {dep!r}")

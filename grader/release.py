@@ -8,7 +8,8 @@ For each ``grader/source/NN_topic.py`` (jupytext py:percent with nbgrader cell m
 4. compute the visible checks' expected outputs (and the outputs of known mistakes) from
    the reference solutions and write ``grader/checks/fixtures/NN_topic.json``.
 
-Files are written only when their content changes, so a second run changes nothing.
+Files are written only when their content changes (a fixture: when a number moves by more than
+``fixture_sync.RTOL``), so a second run changes nothing, on any machine.
 """
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
+from .autograde.versions import release_digest
 from .checks import wire
 from .checks.evaluate import FIXTURES
 from .checks.specs import functions_of
-from .sourcefiles import all_sources, nbgrader_meta, read_source, source_path
+from .fixture_sync import in_sync
+from .sourcefiles import all_sources, nbgrader_meta, prelude, read_source, source_path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -98,7 +101,8 @@ def generate_student(path: Path) -> str:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    student.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    student.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
+                                           "grader": {"release": release_digest(path.stem)}})
     return nbformat.writes(student) + "\n"
 
 
@@ -116,7 +120,9 @@ def fixture_text(notebook: str) -> str:
                           for m in c.mistakes]}
             for c in visible_cases(spec.name)
         ]
-    return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release", "functions": functions})
+    return wire.dumps({"notebook": notebook, "generated_by": "python -m grader release",
+                       "release": release_digest(notebook), "functions": functions,
+                       "prelude": prelude(source_path(notebook))})
 
 
 def planned(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> dict[Path, str]:
@@ -129,14 +135,29 @@ def planned(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> dict[Pa
     return files
 
 
-def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES) -> list[Path]:
-    """Write what changed; return the paths written. Checks the course file (course.toml) first."""
+def unchanged(path: Path, text: str) -> bool:
+    """The file at ``path`` may stay as it is: same text, or, for a fixture, the same numbers
+    within ``fixture_sync.RTOL`` (BLAS rounding on another CPU is not a change)."""
+    committed = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return in_sync(committed, text)
+    return committed == text
+
+
+def release(out_dir: Path = NOTEBOOKS, fixtures_dir: Path = FIXTURES, check: bool = True) -> list[Path]:
+    """Write what changed; return the paths written. Checks the course file (course.toml) first,
+    then (unless ``check`` is false) the sources, catalogue and suites for authoring mistakes:
+    :class:`grader.authoring.AuthoringError` lists them, and nothing is written."""
     from .course_config import load
 
     load()  # raises CourseConfigError naming the mistake
+    if check:
+        from .authoring import check_course
+
+        check_course()
     written = []
     for path, text in planned(out_dir, fixtures_dir).items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
+        if not path.exists() or not unchanged(path, text):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             written.append(path)

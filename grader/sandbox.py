@@ -256,6 +256,14 @@ def _needs_course(jobs: list[Job]) -> bool:
     return any(SPECS[j.function].uses_course for j in jobs if j.function in SPECS)
 
 
+def _watches(function: str) -> tuple[str, ...]:
+    """The functions whose calls are recorded while ``function`` runs (its spec's ``watches``)."""
+    from .checks.specs import SPECS
+
+    spec = SPECS.get(function)
+    return spec.watches if spec is not None else ()
+
+
 def run_job(cells: list[dict], function: str, probes: list, limits: Limits | None = None) -> JobResult:
     """Execute ``cells`` and call ``function`` on each probe ``(args, kwargs)`` in a sandbox."""
     return run_jobs([Job("job", function, cells, list(probes))], limits)["job"]
@@ -301,7 +309,7 @@ def _run_batch(jobs: list[Job], limits: Limits) -> tuple[dict[str, JobResult], s
             shutil.copy(f, kit / f.name)
         arrays: dict = {}
         spec = {"wall_seconds": limits.wall_seconds, "cpu_seconds": int(limits.cpu_seconds), "forbid_processes": True,
-                "jobs": [{"id": j.id, "function": j.function, "cells": j.cells,
+                "jobs": [{"id": j.id, "function": j.function, "cells": j.cells, "watch": list(_watches(j.function)),
                           "probes": [{"args": wire.encode(tuple(a), arrays, f"j{n}q{i}a"),
                                       "kwargs": wire.encode(dict(k), arrays, f"j{n}q{i}k")}
                                      for i, (a, k) in enumerate(j.probes)]}
@@ -473,6 +481,7 @@ def _collect_raw(raw: dict, arrays: dict) -> JobResult:
             "error": ({k: str(err.get(k, ""))[:2000] for k in ("type", "message", "traceback")}
                       if isinstance(err, dict) else None),
             "warnings": [str(w)[:200] for w in rec.get("warnings", [])][:5],
+            **({"watched": wire.decode(rec["watched"], arrays)} if isinstance(rec.get("watched"), dict) else {}),
         })
     cell_errors = [{k: str(e.get(k, ""))[:2000] for k in ("label", "type", "message", "traceback")}
                    for e in raw.get("cell_errors", []) if isinstance(e, dict)][:20]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from grader import sandbox
+from grader.checks.runner import PRELUDE_LABEL
 from grader.sandbox import Isolation, Job, Limits, run_jobs
 
 pytestmark = pytest.mark.xdist_group("autograde-sandbox")
@@ -21,7 +22,9 @@ FAST = Limits(wall_seconds=5, cpu_seconds=5)
 
 
 def job(name: str, code: str, args=(np.arange(6.0).reshape(2, 3),), function: str = "f") -> Job:
-    return Job(name, function, [{"label": function, "code": code}], [(tuple(args), {})])
+    """A job as the grader makes one (``notebook.cells_for``): the notebook's imports, then the cell."""
+    return Job(name, function, [{"label": PRELUDE_LABEL, "code": "import numpy as np\n"},
+                                {"label": function, "code": code}], [(tuple(args), {})])
 
 
 def test_bwrap_mounts_no_part_of_the_checkout(tmp_path):

@@ -378,7 +378,50 @@ def train_divides_by_all_m(X, Y, params, learning_rate=0.05, num_epochs=30, mini
     return params
 
 
+# The training loops below call the learner's functions by name, as the notebook's cell does: the
+# grader watches the mini-batches train_model passes to model_forward (the protocol of the notebook).
+model_forward, model_backward, update_parameters = fwd_ref, bwd_ref, upd_ref
+
+
+def _epochs_of(X, Y, params, learning_rate, num_epochs, mini_batch_size, orders):
+    """The notebook's loop, with the permutation of each epoch taken from ``orders(epoch)``."""
+    m = X.shape[1]
+    for epoch in range(num_epochs):
+        permutation = orders(epoch)
+        for start in range(0, m, mini_batch_size):
+            batch = permutation[start:start + mini_batch_size]
+            ZL, caches = model_forward(X[:, batch], params)
+            dZL = (1 / (1 + np.exp(-ZL)) - Y[:, batch]) / len(batch)
+            params = update_parameters(params, model_backward(dZL, caches), learning_rate)
+    return params
+
+
+def train_one_permutation_before_the_loop(X, Y, params, learning_rate=0.05, num_epochs=30, mini_batch_size=32, seed=0):
+    """Shuffles once, before the epoch loop: every epoch sees the same mini-batches."""
+    permutation = np.random.default_rng(seed).permutation(X.shape[1])
+    return _epochs_of(X, Y, params, learning_rate, num_epochs, mini_batch_size, lambda epoch: permutation)
+
+
+def train_reseeded_every_epoch(X, Y, params, learning_rate=0.05, num_epochs=30, mini_batch_size=32, seed=0):
+    """A new generator with the same seed every epoch: the same permutation every time."""
+    return _epochs_of(X, Y, params, learning_rate, num_epochs, mini_batch_size,
+                      lambda epoch: np.random.default_rng(seed).permutation(X.shape[1]))
+
+
+def train_new_permutation_by_name(X, Y, params, learning_rate=0.05, num_epochs=30, mini_batch_size=32, seed=0):
+    """Correct: one generator, a new permutation every epoch, the learner's functions called by name."""
+    rng = np.random.default_rng(seed)
+    return _epochs_of(X, Y, params, learning_rate, num_epochs, mini_batch_size,
+                      lambda epoch: rng.permutation(X.shape[1]))
+
+
+def test_a_new_permutation_every_epoch_by_name_passes():
+    assert_accepted("train_model", train_new_permutation_by_name)
+
+
 WRONG_TRAIN = [
+    (train_one_permutation_before_the_loop, "same permutation is used every epoch"),
+    (train_reseeded_every_epoch, "same permutation is used every epoch"),
     (train_pairs_broken, "take the same columns"),
     (train_divides_by_all_m, "not of the whole data set"),
     (_trainer(_in_order), "shuffle"),

@@ -284,12 +284,12 @@ def train_reference_style(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_b
 
 
 def train_by_hand_update(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_batch_size=64, seed=0):
-    """Same seed every epoch (one order, reused), costs recorded, the update written out."""
+    """The seed of each epoch passed positionally, costs recorded, the update written out."""
     params = net.init_params(layer_dims, seed=seed)
     running = net.new_running(params)
     costs = []
-    for _ in range(epochs):
-        for X_batch, Y_batch in rmb_ng_style(X, Y, mini_batch_size, seed):
+    for epoch in range(epochs):
+        for X_batch, Y_batch in random_mini_batches(X, Y, mini_batch_size, seed + epoch):
             ZL, caches, stats = net.forward(X_batch, params)
             cost, dZL = net.softmax_cross_entropy(ZL, Y_batch)
             costs.append(cost)
@@ -367,7 +367,51 @@ def train_lr_ignored(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_batch_
     return train_reference_style(X, Y, layer_dims, 0.001, min(epochs, 3), mini_batch_size, seed)
 
 
+def _train_seeded(seed_of):
+    """The notebook's loop with ``random_mini_batches(..., seed=seed_of(seed, epoch))``."""
+    def train_softmax_classifier(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_batch_size=64, seed=0):
+        params = net.init_params(layer_dims, seed=seed)
+        running = net.new_running(params)
+        for epoch in range(epochs):
+            for X_batch, Y_batch in random_mini_batches(X, Y, mini_batch_size, seed=seed_of(seed, epoch)):
+                ZL, caches, batch_stats = net.forward(X_batch, params, mode="train")
+                params = net.update(params, net.backward(net.softmax_cross_entropy(ZL, Y_batch)[1], caches),
+                                    learning_rate)
+                running = net.update_running(running, batch_stats)
+        return params, running
+    return train_softmax_classifier
+
+
+def train_default_seed_every_epoch(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_batch_size=64, seed=0):
+    """random_mini_batches called without a seed: its default, 0, every epoch."""
+    params = net.init_params(layer_dims, seed=seed)
+    running = net.new_running(params)
+    for _ in range(epochs):
+        for X_batch, Y_batch in random_mini_batches(X, Y, mini_batch_size):
+            ZL, caches, batch_stats = net.forward(X_batch, params, mode="train")
+            params = net.update(params, net.backward(net.softmax_cross_entropy(ZL, Y_batch)[1], caches), learning_rate)
+            running = net.update_running(running, batch_stats)
+    return params, running
+
+
+def train_shuffles_without_random_mini_batches(X, Y, layer_dims, learning_rate=0.3, epochs=20, mini_batch_size=64,
+                                               seed=0):
+    params = net.init_params(layer_dims, seed=seed)
+    running = net.new_running(params)
+    for epoch in range(epochs):
+        for X_batch, Y_batch in rmb_ng_style(X, Y, mini_batch_size, seed + epoch):
+            ZL, caches, batch_stats = net.forward(X_batch, params, mode="train")
+            params = net.update(params, net.backward(net.softmax_cross_entropy(ZL, Y_batch)[1], caches), learning_rate)
+            running = net.update_running(running, batch_stats)
+    return params, running
+
+
 WRONG_TRAIN = [
+    (_train_seeded(lambda seed, epoch: epoch), "the seed argument is ignored"),
+    (_train_seeded(lambda seed, epoch: 42 + epoch), "the seed argument is ignored"),
+    (_train_seeded(lambda seed, epoch: seed), "with the same seed"),
+    (train_default_seed_every_epoch, "with the same seed (0)"),
+    (train_shuffles_without_random_mini_batches, "never called random_mini_batches"),
     (train_gamma_beta_frozen, "gamma and beta were never updated"),
     (train_gamma_frozen, "gamma was never updated"),
     (train_no_running, "running averages were never updated"),

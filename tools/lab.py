@@ -284,6 +284,51 @@ _JS_WIDGETS_RENDERED = _JS_NOTEBOOK + """
   return Array.from(w.node.querySelectorAll('img.widget-image')).every(i => i.src && i.complete);
 }"""
 
+_JS_PANEL_PARTS = _JS_NOTEBOOK + """
+async ([path, controlSelector]) => {
+  // What the notebook's displayed widgets are made of (from the widget models: images and
+  // controls, down their children), and how much of it the page shows.
+  const MIME = 'application/vnd.jupyter.widget-view+json';
+  const w = nbWidget(path);
+  if (!w) return {ready: false, why: 'the notebook is not open'};
+  const seen = new Set();
+  let images = 0, controls = 0;
+  const walk = async (model) => {
+    if (!model || !model.get || seen.has(model.model_id)) return;
+    seen.add(model.model_id);
+    const name = model.get('_model_name') || '';
+    if (name === 'ImageModel') images++;
+    else if (!/Style/.test(name) && /Slider|Checkbox|Dropdown|ToggleButtons|RadioButtons/.test(name)) controls++;
+    for (const child of (model.get('children') || [])) await walk(child);
+  };
+  const cells = w.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells.get(i);
+    if (c.type !== 'code') continue;
+    const outs = c.outputs.toJSON().filter(o => o.data && o.data[MIME]);
+    if (!outs.length) continue;
+    const view = w.content.widgets[i];
+    const stack = view && view.outputArea ? [...view.outputArea.widgets] : [];
+    let manager = null;
+    while (stack.length && !manager) {
+      const x = stack.pop();
+      if (x._manager && x._manager.promise) manager = await x._manager.promise;
+      else if (x.widgets) stack.push(...x.widgets);
+    }
+    if (!manager) return {ready: false, why: `the widgets of cell ${i} are not rendered yet`};
+    for (const o of outs) {
+      let model = null;
+      try { model = await manager.get_model(o.data[MIME].model_id); } catch (e) { continue; }  // closed
+      await walk(model);
+    }
+  }
+  const imgs = Array.from(w.content.node.querySelectorAll('img.widget-image'));
+  const shown = w.content.node.querySelectorAll(controlSelector).length;
+  const complete = imgs.filter(i => i.src && i.complete).length;
+  return {ready: imgs.length >= images && complete === imgs.length && shown >= controls,
+          why: `${imgs.length} of ${images} images (${complete} loaded), ${shown} of ${controls} controls shown`};
+}"""
+
 _JS_KERNEL_STATUS = _JS_NOTEBOOK + """
 (path) => { const w = nbWidget(path); const k = w && w.sessionContext.session && w.sessionContext.session.kernel;
             return k ? k.status : 'none'; }"""
@@ -453,20 +498,26 @@ class NotebookPage:
 
     # -- widget panels ---------------------------------------------------------------------
 
-    def panels(self, settle: float = 1.0, timeout: float = 30.0) -> list:
-        """Locators of the widget panels: the VBox around each ipywidgets Image in the notebook.
-
-        A box's children are rendered one by one after the box itself, so this waits until
-        there is at least one image and their number has not changed for ``settle`` seconds."""
-        images = self.panel_tab.locator(".jp-Notebook img.widget-image")
-        deadline, count, since = time.monotonic() + timeout, -1, time.monotonic()
-        while time.monotonic() < deadline:
-            now = images.count()
-            if now != count:
-                count, since = now, time.monotonic()
-            elif count and time.monotonic() - since >= settle:
-                break
+    def wait_panels_rendered(self, timeout: float = 120.0) -> None:
+        """Wait until the page shows every part of every widget the notebook displays: as many
+        figures (loaded) and controls as the widget models hold, down their children. (A box's
+        children are rendered one by one after the box itself: counting what is on the page until
+        it stops changing can stop between two panels.)"""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.page.evaluate(_JS_PANEL_PARTS, [self.path, CONTROL_SELECTOR])
+            if state["ready"]:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.path}: the widget panels were not all rendered within {timeout:.0f} s "
+                                   f"({state['why']})")
             time.sleep(0.2)
+
+    def panels(self, timeout: float = 120.0) -> list:
+        """Locators of the widget panels: the VBox around each ipywidgets Image in the notebook,
+        once every panel is rendered with all its controls (:meth:`wait_panels_rendered`)."""
+        self.wait_panels_rendered(timeout)
+        images = self.panel_tab.locator(".jp-Notebook img.widget-image")
         return [images.nth(i).locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' widget-vbox ')][1]")
                 for i in range(images.count())]
 

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {item}")
     for problem in s.problems:
         print(f"problem: {problem}", file=sys.stderr)
-    print(f"Wrote {s.out / 'grades.csv'}, {s.out / 'results.json'} and {s.out / 'feedback'}/"
+    print(f"Wrote {s.out / 'grades.csv'}, {s.out / 'results.json'}, {s.out / 'report.html'} and {s.out / 'feedback'}/"
           + (f"; gradebook {s.gradebook}" if s.gradebook else "") + ".")
     if not s.entries:
         print("warning: no submission was found: expected SUBMISSIONS/<student_id>/<notebook>.ipynb.",

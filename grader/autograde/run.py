@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..sandbox import Limits, isolation, warning_text
-from . import feedback
+from . import feedback, report, versions
 from .layout import Found, LayoutError, discover
 from .plan import course_notebooks, plan
 from .unit import Submission, grade_file, grader_failed, missing
@@ -54,11 +54,13 @@ def cpu_count() -> int:
 
 
 def cache_key(sub: Submission, limits: Limits) -> str:
+    """The cached result's name: a hash of the file, its name, the student, the limits and the
+    version of what grades its notebook (``versions.py``: another notebook's edit regrades nothing)."""
     h = hashlib.sha256()
     from ..hidden import secret_fingerprint
 
-    for part in (grader_version(), json.dumps(asdict(limits), sort_keys=True), sub.student_id, sub.rel,
-                 sub.assignment or "", secret_fingerprint()):
+    for part in (versions.version_of(sub.path, sub.rel), json.dumps(asdict(limits), sort_keys=True), sub.student_id,
+                 sub.rel, sub.assignment or "", secret_fingerprint()):
         h.update(part.encode())
         h.update(b"\0")
     try:
@@ -152,6 +154,7 @@ def write_outputs(entries: list[dict], out: Path, written: dict | None = None) -
 
     _write(out / "results.json", json.dumps([public(e) for e in entries], indent=1, ensure_ascii=False) + "\n")
     _write(out / "grades.csv", grades_csv(entries, written))
+    report.write(out, [public(e) for e in entries])
     pages = set()
     for e in entries:
         path = feedback.page_path(out, e["student_id"], e["notebook"])
@@ -189,6 +192,8 @@ def autograde(submissions: Path, out: Path, *, workers: int | None = None, limit
     if not iso.isolated:
         log(warning_text(iso))
     found = discover(Path(submissions))
+    for warning in versions.stale_releases():
+        log(f"warning: {warning}")
     try:
         summary = Summary(out, iso.mode, submissions=len(found.submissions), ignored=list(found.ignored))
         out.mkdir(parents=True, exist_ok=True)

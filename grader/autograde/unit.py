@@ -18,7 +18,6 @@ from pathlib import Path
 from .. import notebook as nbmod
 from ..checks.evaluate import visible_probes
 from ..checks.judge import FunctionVerdict
-from ..checks.specs import SPECS
 from ..grade import verdict_of
 from ..sandbox import Job, JobResult, Limits, SandboxError, run_jobs
 from .plan import course_notebooks, plan
@@ -64,13 +63,6 @@ def _warnings_note(job: JobResult | None) -> str:
     which = "a warning" if len(seen) == 1 else "warnings"
     return magics + (f"\nNote: your code issued {which} ({'; '.join(seen[:3])}). "
             "Warnings cost no points, but they often point at a real problem (a division by zero, an overflow).")
-
-
-def _missing_message(name: str, answers: nbmod.Answers) -> str:
-    spec = SPECS[name]
-    absent = [n for n in (*spec.depends_on, name) if n not in answers.code]
-    return (f"no answer cell for {', '.join(absent)} was found. Keep the cell that defines `{spec.signature}` "
-            "(if you deleted it, take it again from a fresh copy of the notebook).")
 
 
 # --- grading ---------------------------------------------------------------------------
@@ -176,7 +168,7 @@ def _grade(sub: Submission, nb: dict, notebook: str, limits: Limits | None) -> d
             continue
         cells = nbmod.cells_for(answers, test.function)
         if cells is None:
-            verdicts[test.id] = ("missing", _missing_message(test.function, answers))
+            verdicts[test.id] = ("missing", nbmod.missing_message(answers, test.function))
             continue
         try:
             cases[test.id] = _cases(test, sub.student_id)

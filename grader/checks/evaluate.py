@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 from . import wire
 from .diagnose import across_probes
 from .judge import FunctionVerdict, ProbeVerdict, judge_call, summarize
-from .runner import PRELUDE, call_probe
+from .runner import call_probe, describe_error, watching
 from .specs import SPECS, FunctionSpec
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -45,6 +45,18 @@ def _fixture(notebook: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+DEFAULT_PRELUDE = "import numpy as np\n"
+
+
+def prelude(notebook: str) -> str:
+    """What each answer cell of ``notebook`` runs after: the notebook's own imports of NumPy and
+    the standard library (``sourcefiles.prelude``, stored in the fixture by the release)."""
+    try:
+        return _fixture(notebook).get("prelude", DEFAULT_PRELUDE)
+    except FileNotFoundError:
+        return DEFAULT_PRELUDE
+
+
 def visible_probes(name: str) -> list[ProbeCase]:
     """The visible probes of graded function ``name``, from its notebook's fixture."""
     spec = SPECS[name]
@@ -73,14 +85,20 @@ def evaluate(spec: FunctionSpec, cases: list[ProbeCase], records: list[dict]) ->
             first.mistake = found[1]
     if spec.judge_together is not None and verdicts and all(v.status == "pass" for v in verdicts):
         problem = spec.judge_together(spec, cases, records)
-        if problem:
-            verdicts.append(ProbeVerdict("the calls taken together", "fail", problem))
+        if problem:  # a message, or a judge.Mismatch that may name the mistake
+            verdicts.append(ProbeVerdict("the calls taken together", "fail", str(problem),
+                                         mistake=getattr(problem, "mistake", None)))
     return summarize(spec, verdicts)
 
 
-def run_direct(spec: FunctionSpec, fn: Callable, cases: list[ProbeCase]) -> FunctionVerdict:
-    """Call ``fn`` in this process on every case and judge it (notebooks, instructor runs)."""
-    return evaluate(spec, cases, [call_probe(fn, c.args, c.kwargs) for c in cases])
+def run_direct(spec: FunctionSpec, fn: Callable, cases: list[ProbeCase], imports: str | None = None) -> FunctionVerdict:
+    """Call ``fn`` in this process on every case and judge it (notebooks, instructor runs);
+    ``imports``: the prelude its cell ran after, to explain a NameError."""
+    namespace = getattr(fn, "__globals__", None)
+    if not spec.watches or not isinstance(namespace, dict):
+        return evaluate(spec, cases, [call_probe(fn, c.args, c.kwargs, imports) for c in cases])
+    with watching(namespace, spec.watches) as log:
+        return evaluate(spec, cases, [call_probe(fn, c.args, c.kwargs, imports, log) for c in cases])
 
 
 class CheckFailed(AssertionError):
@@ -95,15 +113,35 @@ def report(verdict: FunctionVerdict, kind: str = "visible") -> str:
     return f"{mark} {verdict.function} ({kind} checks): {verdict.message}"
 
 
+def _without_course(uses_course: bool):
+    """``__import__`` as the sandbox offers it: without the ``course`` package (and the grader)
+    unless the function's spec ``uses_course``."""
+    import builtins
+
+    real = builtins.__import__
+
+    def restricted(name, globals=None, locals=None, fromlist=(), level=0):
+        top = name.split(".")[0]
+        if level == 0 and (top == "grader" or (top == "course" and not uses_course)):
+            raise ModuleNotFoundError(f"No module named {top!r}", name=top)
+        return real(name, globals, locals, fromlist, level)
+
+    return restricted
+
+
 def as_graded(fn: Callable, spec: FunctionSpec) -> Callable:
     """The function as the grader will see it: its notebook cell executed alone.
 
-    The grader runs each answer cell on its own (with ``import math; import numpy as np``),
-    so a function that leans on a name defined in another cell passes in the notebook but
-    fails when graded. Re-running the cell in a fresh namespace here shows that at once. The
-    functions it ``depends_on`` are the learner's own, taken from the notebook. Functions
-    that do not come from a notebook cell are returned unchanged.
+    The grader runs each answer cell on its own, after the notebook's imports of NumPy and the
+    standard library (:func:`prelude`) and without the ``course`` package unless the spec
+    ``uses_course``; so a function that leans on a name defined in another cell, or on a module
+    the notebook never imports, passes in the notebook but fails when graded. Re-running the
+    cell that way here shows that at once, with the same explanation. The functions it
+    ``depends_on`` are the learner's own, taken from the notebook. Functions that do not come
+    from a notebook cell are returned unchanged.
     """
+    import builtins
+
     code = getattr(fn, "__code__", None)
     filename = getattr(code, "co_filename", "")
     if not ("ipykernel_" in filename or filename.startswith("<ipython-input")):
@@ -111,28 +149,32 @@ def as_graded(fn: Callable, spec: FunctionSpec) -> Callable:
     source = "".join(linecache.getlines(filename))
     if not source:
         return fn
-    namespace: dict = {"__name__": "__student__"}
-    exec(PRELUDE, namespace)  # noqa: S102
+    imports = prelude(spec.notebook)
+    namespace: dict = {"__name__": "__student__",
+                       "__builtins__": {**vars(builtins), "__import__": _without_course(spec.uses_course)}}
+    exec(imports, namespace)  # noqa: S102
     for dep in spec.depends_on:
         if dep in getattr(fn, "__globals__", {}):
             namespace[dep] = fn.__globals__[dep]
     try:
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102
-    except Exception:  # noqa: BLE001 - the learner's own function will show the error
-        return fn
+    except Exception as exc:  # noqa: BLE001 - the grader would see the same error: report it on every call
+        failure = describe_error(exc, imports)
+
+        def broken(*args, **kwargs):
+            raise CellFailed(f"the answer cell of {spec.name}, run on its own as the grader runs it, raised "
+                             f"{failure['type']}: {failure['message']}")
+
+        broken.__name__ = spec.name
+        return broken
     alone = namespace.get(spec.name)
     if not callable(alone):
         return fn
+    return alone
 
-    def graded(*args, **kwargs):
-        try:
-            return alone(*args, **kwargs)
-        except NameError as exc:
-            raise NameError(f"{exc}. The grader runs each answer cell on its own: use only names defined "
-                            "in this cell (and np, math); define helpers inside it.") from None
 
-    graded.__name__ = spec.name
-    return graded
+class CellFailed(Exception):
+    """The answer cell itself fails when run alone (as the grader runs it)."""
 
 
 def check(fn: Callable, name: str | None = None) -> None:
@@ -141,7 +183,8 @@ def check(fn: Callable, name: str | None = None) -> None:
     if name not in SPECS:
         raise CheckFailed(f"{name!r} is not a graded function of this course; "
                           f"known ones: {', '.join(sorted(SPECS))}.")
-    verdict = run_direct(SPECS[name], as_graded(fn, SPECS[name]), visible_probes(name))
+    spec = SPECS[name]
+    verdict = run_direct(spec, as_graded(fn, spec), visible_probes(name), prelude(spec.notebook))
     text = report(verdict)
     if not verdict.passed:
         raise CheckFailed(text)

@@ -8,6 +8,7 @@ come from a fixture (visible checks) or from the grader (hidden checks).
 """
 from __future__ import annotations
 
+import cmath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -277,14 +278,42 @@ def matches(got, want, spec: FunctionSpec) -> bool:
 
 
 def equal_plain(a, b) -> bool:
-    """Two plain values are the same (types, shapes, dtypes, values; nan equals nan)."""
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return type(a) is type(b) and len(a) == len(b) and all(equal_plain(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(equal_plain(a[k], b[k]) for k in a)
-    return a == b
+    """Two plain values are the same (types, shapes, dtypes, values; nan equals nan).
+
+    Any plain value may meet any other (None against an array, a list against a dict, arrays of
+    other shapes): the answer is always a bool, never an exception."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return False
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        try:
+            return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(equal_plain(x, y) for x, y in zip(a, b)))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+                and all(equal_plain(a[k], b[k]) for k in a))
+    if isinstance(a, Scalar) or isinstance(b, Scalar):
+        return (isinstance(a, Scalar) and isinstance(b, Scalar) and a.type_name == b.type_name
+                and _same_number(a.value, b.value))
+    if type(a) is not type(b):
+        return False
+    return _same_number(a, b)
+
+
+def _same_number(x, y) -> bool:
+    """``x == y`` for plain leaves, with nan equal to nan; False when they cannot be compared."""
+    if isinstance(x, (float, complex)) and isinstance(y, (float, complex)):
+        if cmath.isnan(x) and cmath.isnan(y):
+            return True
+    try:
+        return bool(x == y)
+    except Exception:  # noqa: BLE001 - an Opaque or odd leaf that does not compare
+        return False
 
 
 # --- judging ---------------------------------------------------------------------------

@@ -24,11 +24,15 @@ class FunctionSpec:
     judge: Callable | None = field(default=None, compare=False)
     # Properties of several calls taken together (e.g. the same seed gives the same shuffle,
     # another seed another one): judge_together(spec, cases, records) -> a message for the
-    # learner, or None. It runs after every probe has passed, in the trusted process.
+    # learner (or a judge.Mismatch, which may name the mistake), or None. It runs after every probe has passed, in the trusted process.
     judge_together: Callable | None = field(default=None, compare=False)
     # The grader's sandbox shows the ``course`` package only to functions that declare it: the
     # helpers of later notebooks (course/network.py) hold answers to earlier ones.
     uses_course: bool = False
+    # Functions of ``depends_on`` whose calls are recorded while this one runs (``runner.watching``):
+    # the record's ``watched`` lets ``judge_together`` check the protocol the notebook states
+    # (a new permutation every epoch, the seed of each epoch).
+    watches: tuple[str, ...] = ()
 
     @property
     def returns_tuple(self) -> bool:

@@ -57,6 +57,13 @@ plt.show()
 #
 # **Implement** `compute_mean_variance(X) -> (mu, sigma2)`.
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "compute_mean_variance", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def compute_mean_variance(X):
     """Mean and (population) variance of every feature over the examples.

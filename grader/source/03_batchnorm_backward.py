@@ -113,6 +113,13 @@ plt.show()
 # (section 3) or with the compact formula (section 4). Use only the seven keys of the cache above,
 # return new arrays and do not modify `dZ_tilde` or the cache.
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "batchnorm_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def batchnorm_backward(dZ_tilde, cache):
     """Batch-norm backward pass over a mini-batch.

@@ -135,6 +135,13 @@ except ValueError as error:
 # The answer cell must stand on its own (it is graded alone, with only `numpy as np` imported):
 # define any helper (a batch-norm step, a ReLU) *inside* it. Do not modify `X` or `params`.
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "model_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def model_forward(X, params, epsilon=1e-5):
     """Forward pass of the batch-normalized network in training mode.

@@ -110,6 +110,13 @@ print("inference mode, in the test set:", ZL_batch[:, 0])
 # **Implement** `update_running_averages(running_mu, running_sigma2, mu, sigma2, momentum=0.9)`.
 # Return new arrays; do not modify the inputs in place (the caller may still need the old values).
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "update_running_averages", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def update_running_averages(running_mu, running_sigma2, mu, sigma2, momentum=0.9):
     """One step of the exponentially weighted averages of the batch statistics.

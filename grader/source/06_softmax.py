@@ -66,6 +66,13 @@ plt.show()
 # a mini-batch may well miss a class. Fancy indexing sets one entry per example:
 # `Y[y, np.arange(m)] = 1` sets the pairs $(y^{(i)}, i)$.
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "one_hot", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def one_hot(y, C):
     """One-hot encode integer labels, one column per example.

@@ -79,6 +79,13 @@ def softmax(Z):
 # **Implement** `cross_entropy_cost(Y_hat, Y) -> cost`, returned as a Python `float`
 # (`float(...)`), not an array.
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "cross_entropy_cost", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def cross_entropy_cost(Y_hat, Y):
     """Cross-entropy cost: the mean over the m examples of -sum_j y_j log(y_hat_j).

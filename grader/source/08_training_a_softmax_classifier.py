@@ -88,6 +88,13 @@ plt.show()
 # `np.random.default_rng(seed)` (or `np.random.seed(seed)`) and use its permutation. Do not modify
 # `X` or `Y`. Any correct shuffle passes: the checks test the properties above, not one order.
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "random_mini_batches", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     """Shuffle the columns of X and Y with one seeded permutation and cut them into mini-batches.

@@ -147,6 +147,13 @@ else:
 # update from one batch `Z` of shape $(n, m)$ (examples are columns, $m \ge 2$), with the buffers as
 # columns $(n, 1)$. Return new arrays.
 
+# %% [markdown]
+# **Each answer cell is graded on its own.** The grader runs it alone, after this notebook's imports of
+# NumPy and the standard library (such as `import numpy as np`) and after the answer cells of the functions
+# it is told it may call; nothing else from the notebook is there. Define any helper, and import any
+# other module, inside the cell. The `course` package is not available to an answer cell unless the
+# cell's given code imports it. `check()` runs your cell the same way, so it tells you at once.
+
 # %% nbgrader={"grade": false, "grade_id": "pytorch_running_update", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def pytorch_running_update(running_mean, running_var, Z, momentum=0.1):
     """PyTorch's BatchNorm1d update of its running statistics, in the course's layout.

@@ -63,17 +63,17 @@ BATCHNORM_FORWARD = Suite(
         for i, (n, m, eps) in enumerate([(5, 3, 1e-5), (1, 10, 1e-2), (6, 1, 1e-5), (3, 16, 0.5), (7, 7, 1e-8)])
     ],
     mistakes=[
-        Mistake(bn_messages.UNBIASED, _mistake(ddof=1)),
-        Mistake(bn_messages.EPS_OUTSIDE, _mistake(eps_outside=True)),
-        Mistake(bn_messages.AXIS0, _mistake(axis=0)),
-        Mistake(bn_messages.SWAPPED, _mistake(swap=True)),
-        Mistake(bn_messages.NO_AFFINE, _mistake(no_affine=True)),
+        Mistake(bn_messages.UNBIASED, _mistake(ddof=1), id="unbiased_variance"),
+        Mistake(bn_messages.EPS_OUTSIDE, _mistake(eps_outside=True), id="eps_outside_sqrt"),
+        Mistake(bn_messages.AXIS0, _mistake(axis=0), id="axis0"),
+        Mistake(bn_messages.SWAPPED, _mistake(swap=True), id="gamma_beta_swapped"),
+        Mistake(bn_messages.NO_AFFINE, _mistake(no_affine=True), id="no_scale_shift"),
         Mistake("gamma and beta were applied before normalizing, so normalization undid them. Normalize first, "
-                "then scale and shift.", _mistake(affine_first=True)),
+                "then scale and shift.", _mistake(affine_first=True), id="scale_shift_first"),
         Mistake('cache["sigma2"] holds the standard deviation; store the variance, the backward pass needs it.',
-                _mistake(cache_std=True)),
+                _mistake(cache_std=True), id="cache_std"),
         Mistake('cache["Z_norm"] holds Z_tilde; store the normalized Z before the scale and shift.',
-                _mistake(cache_tilde=True)),
+                _mistake(cache_tilde=True), id="cache_z_tilde"),
     ],
 )
 

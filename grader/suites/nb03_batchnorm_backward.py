@@ -79,34 +79,36 @@ MISTAKES = [
     Mistake("mu and sigma2 were treated as constants (dZ = gamma * dZ_tilde / sqrt(sigma2 + epsilon)). They are "
             "computed from the whole mini-batch, so every z(i) also moves them: add the paths through mu and "
             "sigma2 (the compact formula subtracts the mean of dZ_norm and Z_norm * mean(dZ_norm * Z_norm)).",
-            _mistake(constants=True)),
+            _mistake(constants=True), id="stats_constant"),
     Mistake("the variance term is missing: dZ lacks - Z_norm * mean(dZ_norm * Z_norm), the path through sigma2. "
-            "sigma2 depends on every z(i) too.", _mistake(no_var=True)),
+            "sigma2 depends on every z(i) too.", _mistake(no_var=True), id="no_variance_term"),
     Mistake("the mean term is missing: dZ lacks - mean(dZ_norm), the path through mu. mu depends on every z(i).",
-            _mistake(no_mean=True)),
+            _mistake(no_mean=True), id="no_mean_term"),
     Mistake("dgamma was summed without Z_norm: dgamma = sum(dZ_tilde * Z_norm) over the examples, because "
-            "Z_tilde = gamma * Z_norm + beta (sum(dZ_tilde) alone is dbeta).", _mistake(dgamma_sum=True)),
+            "Z_tilde = gamma * Z_norm + beta (sum(dZ_tilde) alone is dbeta).", _mistake(dgamma_sum=True),
+            id="dgamma_without_z_norm"),
     Mistake("dgamma used Z instead of Z_norm: gamma multiplies Z_norm, so dgamma = sum(dZ_tilde * Z_norm).",
-            _mistake(dgamma_z=True)),
+            _mistake(dgamma_z=True), id="dgamma_uses_z"),
     Mistake("dgamma and dbeta have an extra 1/m (a mean instead of a sum). dZ_tilde is already the gradient of "
             "the cost, which holds the 1/m: dgamma and dbeta are SUMS over the examples.",
-            _mistake(mean_params=True)),
+            _mistake(mean_params=True), id="dparams_mean"),
     Mistake("dZ has an extra 1/m: dZ = (1/m) * gamma / sqrt(sigma2 + epsilon) * (m * dZ_tilde - sum(dZ_tilde) "
             "- Z_norm * sum(dZ_tilde * Z_norm)), with one 1/m only (dZ_tilde already holds the cost's 1/m).",
-            _mistake(extra_m=True)),
+            _mistake(extra_m=True), id="dz_extra_1_over_m"),
     Mistake("dZ is m times too large: the 1/m of the compact formula is missing, dZ = (1/m) * gamma / "
             "sqrt(sigma2 + epsilon) * (m * dZ_tilde - sum(dZ_tilde) - Z_norm * sum(dZ_tilde * Z_norm)).",
-            _mistake(no_m=True)),
+            _mistake(no_m=True), id="dz_missing_1_over_m"),
     Mistake("the sums were taken over the wrong axis (axis 0, across units). Each unit's statistics come from "
-            "its own row: sum over the m examples with axis=1, keepdims=True.", _mistake(axis=0)),
+            "its own row: sum over the m examples with axis=1, keepdims=True.", _mistake(axis=0), id="axis0"),
     Mistake("gamma was forgotten: dZ_norm = gamma * dZ_tilde, because Z_tilde = gamma * Z_norm + beta.",
-            _mistake(no_gamma=True)),
+            _mistake(no_gamma=True), id="no_gamma"),
     Mistake("epsilon was left out: divide by np.sqrt(sigma2 + epsilon), as the forward pass did.",
-            _mistake(no_eps=True)),
-    Mistake("dgamma and dbeta are swapped: return (dZ, dgamma, dbeta) in that order.", _mistake(swap=True)),
+            _mistake(no_eps=True), id="no_epsilon"),
+    Mistake("dgamma and dbeta are swapped: return (dZ, dgamma, dbeta) in that order.", _mistake(swap=True),
+            id="dgamma_dbeta_swapped"),
     Mistake("the variance term has the wrong sign: both the mean and the variance terms are subtracted, "
             "dZ = gamma / sqrt(sigma2 + epsilon) * (dZ_tilde - mean(dZ_tilde) - Z_norm * mean(dZ_tilde * Z_norm)).",
-            _mistake(var_sign=True)),
+            _mistake(var_sign=True), id="variance_term_sign"),
 ]
 
 

@@ -110,30 +110,34 @@ MODEL_FORWARD = Suite(
     ],
     mistakes=[
         Mistake("Batch norm was applied to the output layer. The output layer is an ordinary linear layer: "
-                "ZL = W[L] @ A[L-1] + b[L], no batch norm (there is no gamma[L] or beta[L]).", _fwd(bn_out=True)),
+                "ZL = W[L] @ A[L-1] + b[L], no batch norm (there is no gamma[L] or beta[L]).", _fwd(bn_out=True),
+                id="bn_on_output"),
         Mistake("A ReLU was applied to the output layer. ZL are the logits, which the sigmoid of the cost turns "
-                "into probabilities; they must be free to be negative: ZL = W[L] @ A[L-1] + b[L].", _fwd(relu_out=True)),
+                "into probabilities; they must be free to be negative: ZL = W[L] @ A[L-1] + b[L].", _fwd(relu_out=True),
+                id="relu_on_output"),
         Mistake("The ReLU of the hidden layers is missing: A[l] = relu(Z_tilde[l]) = np.maximum(Z_tilde, 0).",
-                _fwd(no_relu=True)),
+                _fwd(no_relu=True), id="no_relu"),
         Mistake("The ReLU was applied before batch norm. In this course's network batch norm comes first and the "
-                "ReLU acts on Z_tilde: Z = W @ A_prev, then batch norm, then A = relu(Z_tilde).", _fwd(relu_first=True)),
+                "ReLU acts on Z_tilde: Z = W @ A_prev, then batch norm, then A = relu(Z_tilde).", _fwd(relu_first=True),
+                id="relu_before_bn"),
         Mistake("b[L] is missing from the output layer: ZL = W[L] @ A[L-1] + b[L] (only the hidden layers, "
-                "followed by batch norm, have no bias).", _fwd(no_b=True)),
-        Mistake(bn_messages.UNBIASED, _fwd(ddof=1)),
-        Mistake(bn_messages.EPS_OUTSIDE, _fwd(eps_outside=True)),
-        Mistake(bn_messages.AXIS0, _fwd(axis=0)),
-        Mistake(bn_messages.NO_AFFINE, _fwd(no_affine=True)),
-        Mistake(bn_messages.SWAPPED, _fwd(swap=True)),
+                "followed by batch norm, have no bias).", _fwd(no_b=True), id="no_output_bias"),
+        Mistake(bn_messages.UNBIASED, _fwd(ddof=1), id="unbiased_variance"),
+        Mistake(bn_messages.EPS_OUTSIDE, _fwd(eps_outside=True), id="eps_outside_sqrt"),
+        Mistake(bn_messages.AXIS0, _fwd(axis=0), id="axis0"),
+        Mistake(bn_messages.NO_AFFINE, _fwd(no_affine=True), id="no_scale_shift"),
+        Mistake(bn_messages.SWAPPED, _fwd(swap=True), id="gamma_beta_swapped"),
         Mistake("The epsilon argument was ignored (1e-5 hard-coded): pass epsilon on to every batch-norm layer.",
-                _fwd(eps_fixed=True)),
+                _fwd(eps_fixed=True), id="epsilon_ignored"),
         Mistake('Wrong cache content: cache["Z_norm"] holds Z_tilde. Store the normalized Z before the scale and '
-                "shift.", _fwd(cache_norm_tilde=True)),
+                "shift.", _fwd(cache_norm_tilde=True), id="cache_z_norm_is_tilde"),
         Mistake('Wrong cache content: cache["A_prev"] holds the layer\'s output A[l]. Store its input A[l-1] '
-                "(X for layer 1): dW[l] = dZ[l] @ A[l-1].T needs it.", _fwd(cache_a_prev_out=True)),
+                "(X for layer 1): dW[l] = dZ[l] @ A[l-1].T needs it.", _fwd(cache_a_prev_out=True),
+                id="cache_a_prev_is_output"),
         Mistake('Wrong cache content: cache["Z_tilde"] holds relu(Z_tilde). Store what enters the ReLU, '
-                "Z_tilde = gamma * Z_norm + beta.", _fwd(cache_tilde_relu=True)),
+                "Z_tilde = gamma * Z_norm + beta.", _fwd(cache_tilde_relu=True), id="cache_z_tilde_relu"),
         Mistake('Wrong cache content: cache["sigma2"] holds the standard deviation; store the variance.',
-                _fwd(cache_std=True)),
+                _fwd(cache_std=True), id="cache_std"),
     ],
 )
 
@@ -196,25 +200,30 @@ MODEL_BACKWARD = Suite(
     ],
     mistakes=[
         Mistake("Every gradient was divided by m again. dZL is already the gradient of the cost (it holds the 1/m), "
-                "so dW = dZ @ A_prev.T, db = sum(dZ), dgamma and dbeta with no further 1/m.", _bwd(extra_m=True)),
+                "so dW = dZ @ A_prev.T, db = sum(dZ), dgamma and dbeta with no further 1/m.", _bwd(extra_m=True),
+                id="every_grad_extra_m"),
         Mistake("dW was divided by m again. dZL is already the gradient of the cost (it holds the 1/m): "
-                "dW[l] = dZ[l] @ A[l-1].T.", _bwd(dw_extra_m=True)),
+                "dW[l] = dZ[l] @ A[l-1].T.", _bwd(dw_extra_m=True), id="dw_extra_m"),
         Mistake("dW of the hidden layers was divided by m again. dZL holds the 1/m already, and so does every dZ "
-                "computed from it: dW[l] = dZ[l] @ A[l-1].T, no further 1/m.", _bwd(hidden_extra_m=True)),
+                "computed from it: dW[l] = dZ[l] @ A[l-1].T, no further 1/m.", _bwd(hidden_extra_m=True),
+                id="hidden_dw_extra_m"),
         Mistake("dgamma and dbeta were summed over axis 0 (across units) instead of axis 1 (over the examples): "
-                "np.sum(..., axis=1, keepdims=True).", _bwd(axis0=True)),
+                "np.sum(..., axis=1, keepdims=True).", _bwd(axis0=True), id="axis0"),
         Mistake("dgamma and dbeta lost their column shape: sum with keepdims=True so that they are (n[l], 1) like "
-                "gamma and beta.", _bwd(no_keepdims=True)),
+                "gamma and beta.", _bwd(no_keepdims=True), id="no_keepdims"),
         Mistake("The ReLU's derivative was taken at Z (before batch norm). The ReLU acts on Z_tilde: "
-                "dZ_tilde = dA * (Z_tilde > 0).", _bwd(relu_on_z=True)),
-        Mistake("The ReLU's derivative is missing: dZ_tilde = dA * (Z_tilde > 0).", _bwd(no_relu=True)),
+                "dZ_tilde = dA * (Z_tilde > 0).", _bwd(relu_on_z=True), id="relu_derivative_at_z"),
+        Mistake("The ReLU's derivative is missing: dZ_tilde = dA * (Z_tilde > 0).", _bwd(no_relu=True),
+                id="no_relu_derivative"),
         Mistake("The batch-norm backward treats mu and sigma2 as constants. They depend on every example of the "
                 "batch: dZ = (dZ_norm - mean(dZ_norm) - Z_norm * mean(dZ_norm * Z_norm)) / sqrt(sigma2 + epsilon).",
-                _bwd(constant_stats=True)),
-        Mistake("dgamma used Z_tilde; it is the sum over the examples of dZ_tilde * Z_norm.", _bwd(dgamma_tilde=True)),
+                _bwd(constant_stats=True), id="stats_constant"),
+        Mistake("dgamma used Z_tilde; it is the sum over the examples of dZ_tilde * Z_norm.", _bwd(dgamma_tilde=True),
+                id="dgamma_uses_z_tilde"),
         Mistake("The factor gamma is missing: the gradient reaching Z_norm is dZ_norm = gamma * dZ_tilde.",
-                _bwd(no_gamma=True)),
-        Mistake("dW is transposed: dW[l] = dZ[l] @ A[l-1].T has the shape of W[l].", _bwd(transposed_dw=True)),
+                _bwd(no_gamma=True), id="no_gamma"),
+        Mistake("dW is transposed: dW[l] = dZ[l] @ A[l-1].T has the shape of W[l].", _bwd(transposed_dw=True),
+                id="dw_transposed"),
     ],
 )
 
@@ -256,14 +265,16 @@ UPDATE_PARAMETERS = Suite(
         for i, (dims, lr) in enumerate([([2, 4, 1], 0.2), ([4, 3, 3, 3, 2], 1.5), ([1, 6, 1], 0.007), ([3, 2, 2], 0.05)])
     ],
     mistakes=[
-        Mistake("The update goes uphill: it is p := p - learning_rate * dp (minus: against the gradient).", _upd(plus=True)),
+        Mistake("The update goes uphill: it is p := p - learning_rate * dp (minus: against the gradient).", _upd(plus=True),
+                id="gradient_ascent"),
         Mistake("Only W was updated. Every parameter learns: gamma, beta and b[L] too, each with its own gradient "
-                '(params["gamma2"] with grads["dgamma2"]).', _upd(w_only=True)),
+                '(params["gamma2"] with grads["dgamma2"]).', _upd(w_only=True), id="only_w"),
         Mistake("gamma and beta were not updated. They are learned like W: gamma := gamma - learning_rate * dgamma, "
-                "beta := beta - learning_rate * dbeta.", _upd(no_bn=True)),
+                "beta := beta - learning_rate * dbeta.", _upd(no_bn=True), id="gamma_beta_frozen"),
         Mistake("gamma was updated with dbeta and beta with dgamma: each parameter p goes with grads['d' + p].",
-                _upd(swap_bn=True)),
-        Mistake("The learning_rate argument was ignored (0.01 hard-coded).", _upd(fixed=0.01)),
+                _upd(swap_bn=True), id="dgamma_dbeta_swapped"),
+        Mistake("The learning_rate argument was ignored (0.01 hard-coded).", _upd(fixed=0.01),
+                id="learning_rate_ignored"),
     ],
 )
 
@@ -330,16 +341,19 @@ TRAIN_MODEL = Suite(
     ],
     mistakes=[
         Mistake("dZL was not divided by the mini-batch size. The cost is a mean over the mini-batch: "
-                "dZL = (sigmoid(ZL) - Y_batch) / m_batch.", _trn(no_m=True)),
+                "dZL = (sigmoid(ZL) - Y_batch) / m_batch.", _trn(no_m=True), id="dzl_not_divided_by_m"),
         Mistake("The sigmoid is missing from dZL: dZL = (sigmoid(ZL) - Y_batch) / m_batch, not (ZL - Y_batch) / m_batch.",
-                _trn(no_sigmoid=True)),
-        Mistake("dZL has the wrong sign: it is (sigmoid(ZL) - Y) / m, prediction minus label.", _trn(flipped=True)),
-        Mistake("num_epochs was ignored: loop over the data num_epochs times.", _trn(one_epoch=True)),
+                _trn(no_sigmoid=True), id="dzl_no_sigmoid"),
+        Mistake("dZL has the wrong sign: it is (sigmoid(ZL) - Y) / m, prediction minus label.", _trn(flipped=True),
+                id="dzl_sign"),
+        Mistake("num_epochs was ignored: loop over the data num_epochs times.", _trn(one_epoch=True),
+                id="num_epochs_ignored"),
         Mistake("learning_rate was ignored (0.05 hard-coded): pass the argument on to update_parameters.",
-                _trn(fixed_lr=0.05)),
-        Mistake("gamma and beta were never updated: update_parameters must update them too.", _trn(no_bn_update=True)),
+                _trn(fixed_lr=0.05), id="learning_rate_ignored"),
+        Mistake("gamma and beta were never updated: update_parameters must update them too.", _trn(no_bn_update=True),
+                id="gamma_beta_frozen"),
         Mistake("mini_batch_size was ignored: each epoch made a single step on the whole data set instead of one "
-                "step per mini-batch.", _trn(full_batch=True, only_stochastic=True)),
+                "step per mini-batch.", _trn(full_batch=True, only_stochastic=True), id="mini_batch_size_ignored"),
     ],
 )
 

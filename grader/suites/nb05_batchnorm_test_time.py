@@ -77,23 +77,27 @@ UPDATE = Suite(
     mistakes=[
         Mistake("the momentum is reversed: the old running value gets the weight momentum and the batch "
                 "statistic 1 - momentum, running = momentum * running + (1 - momentum) * batch. With momentum "
-                "0.9 the average moves only 10% of the way toward each new batch.", _u("reversed")),
+                "0.9 the average moves only 10% of the way toward each new batch.", _u("reversed"),
+                id="momentum_reversed"),
         Mistake("running_sigma2 was left un-updated: it must be averaged like running_mu, "
-                "momentum * running_sigma2 + (1 - momentum) * sigma2.", _u("var_kept")),
+                "momentum * running_sigma2 + (1 - momentum) * sigma2.", _u("var_kept"), id="sigma2_not_updated"),
         Mistake("running_mu was left un-updated: running_mu = momentum * running_mu + (1 - momentum) * mu.",
-                _u("mu_kept")),
+                _u("mu_kept"), id="mu_not_updated"),
         Mistake("the running variance was replaced by a standard deviation (np.sqrt(sigma2) was averaged in). "
-                "Average the variance itself: momentum * running_sigma2 + (1 - momentum) * sigma2.", _u("std_in")),
+                "Average the variance itself: momentum * running_sigma2 + (1 - momentum) * sigma2.", _u("std_in"),
+                id="std_averaged"),
         Mistake("the running variance was replaced by a standard deviation (a square root of the average). "
                 "Keep the variance: running_sigma2 = momentum * running_sigma2 + (1 - momentum) * sigma2.",
-                _u("std_out")),
+                _u("std_out"), id="sqrt_of_average"),
         Mistake("the running averages were replaced by the batch statistics: average them, "
-                "running = momentum * running + (1 - momentum) * batch.", _u("replaced")),
-        Mistake("the two outputs are swapped: return (running_mu, running_sigma2) in that order.", _u("swapped")),
-        Mistake("running_sigma2 was updated with mu instead of sigma2.", _u("crossed")),
-        Mistake("the momentum argument was ignored (0.9 hard-coded): use the momentum passed in.", _u("fixed")),
+                "running = momentum * running + (1 - momentum) * batch.", _u("replaced"), id="batch_stats_returned"),
+        Mistake("the two outputs are swapped: return (running_mu, running_sigma2) in that order.", _u("swapped"),
+                id="outputs_swapped"),
+        Mistake("running_sigma2 was updated with mu instead of sigma2.", _u("crossed"), id="sigma2_from_mu"),
+        Mistake("the momentum argument was ignored (0.9 hard-coded): use the momentum passed in.", _u("fixed"),
+                id="momentum_ignored"),
         Mistake("the old running value was not multiplied by momentum (running + (1 - momentum) * batch): "
-                "running = momentum * running + (1 - momentum) * batch.", _u("no_decay")),
+                "running = momentum * running + (1 - momentum) * batch.", _u("no_decay"), id="no_decay"),
     ],
 )
 
@@ -163,19 +167,22 @@ INFERENCE = Suite(
     mistakes=[
         Mistake("the batch statistics were used at test time (the mean and variance of Z). At test time "
                 "normalize with running_mu and running_sigma2: the output of an example must not depend on "
-                "the other examples of the batch, and a single example has variance 0.", _i("batch")),
-        Mistake("the batch mean was used at test time instead of running_mu.", _i("batch_mean")),
+                "the other examples of the batch, and a single example has variance 0.", _i("batch"),
+                id="batch_statistics"),
+        Mistake("the batch mean was used at test time instead of running_mu.", _i("batch_mean"), id="batch_mean"),
         Mistake("gamma and beta were dropped at test time: the learned scale and shift still apply, "
-                "Z_tilde = gamma * Z_norm + beta.", _i("no_affine")),
+                "Z_tilde = gamma * Z_norm + beta.", _i("no_affine"), id="no_scale_shift"),
         Mistake("epsilon is outside the square root: divide by np.sqrt(running_sigma2 + epsilon), as in "
-                "training.", _i("eps_outside")),
-        Mistake("epsilon was left out: divide by np.sqrt(running_sigma2 + epsilon), as in training.", _i("no_eps")),
+                "training.", _i("eps_outside"), id="eps_outside_sqrt"),
+        Mistake("epsilon was left out: divide by np.sqrt(running_sigma2 + epsilon), as in training.", _i("no_eps"),
+                id="no_epsilon"),
         Mistake("Z - running_mu was divided by the variance: divide by the standard deviation, "
-                "np.sqrt(running_sigma2 + epsilon).", _i("by_variance")),
-        Mistake("the epsilon argument was ignored (1e-5 hard-coded): use the epsilon passed in.", _i("fixed_eps")),
+                "np.sqrt(running_sigma2 + epsilon).", _i("by_variance"), id="divided_by_variance"),
+        Mistake("the epsilon argument was ignored (1e-5 hard-coded): use the epsilon passed in.", _i("fixed_eps"),
+                id="epsilon_ignored"),
         Mistake("running_mu was not subtracted: Z_norm = (Z - running_mu) / np.sqrt(running_sigma2 + epsilon).",
-                _i("not_centred")),
-        Mistake("gamma and beta are swapped: Z_tilde = gamma * Z_norm + beta.", _i("swap")),
+                _i("not_centred"), id="not_centred"),
+        Mistake("gamma and beta are swapped: Z_tilde = gamma * Z_norm + beta.", _i("swap"), id="gamma_beta_swapped"),
     ],
 )
 

@@ -151,8 +151,11 @@ CROSS_ENTROPY = Suite(
         Mistake("Only Y_hat at the arg-max of Y was used: that is right for one-hot labels, but the loss is "
                 "-sum_j y_j log(y_hat_j) over every class j, and soft labels (label smoothing) put weight on "
                 "every class.", _ce_true_class_only),
-        *[Mistake(_EPSILON_MESSAGE, _ce_epsilon(eps)) for eps in (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15)],
-        *[Mistake(_EPSILON_MESSAGE, _ce_clipped(eps)) for eps in (1e-7, 1e-8, 1e-10, 1e-12, 1e-15)],
+        # One mistake, several epsilons (variants share the id and the message):
+        *[Mistake(_EPSILON_MESSAGE, _ce_epsilon(eps), id="epsilon_in_log")
+          for eps in (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15)],
+        *[Mistake(_EPSILON_MESSAGE, _ce_clipped(eps), id="epsilon_in_log")
+          for eps in (1e-7, 1e-8, 1e-10, 1e-12, 1e-15)],
     ],
 )
 

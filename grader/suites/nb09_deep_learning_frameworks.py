@@ -57,16 +57,18 @@ PYTORCH_RUNNING = Suite(
     mistakes=[
         Mistake("running_var was fed the biased variance (dividing by m). PyTorch feeds its running variance the "
                 "unbiased variance of the batch, dividing by m - 1 (np.var(..., ddof=1)); only the normalization "
-                "of the batch itself uses the biased one.", _m(ddof=0)),
+                "of the batch itself uses the biased one.", _m(ddof=0), id="biased_variance"),
         Mistake("the momentum weights the old value, as in the course. PyTorch's momentum weights the NEW value: "
-                "running = (1 - momentum) * running + momentum * batch.", _m(on_old=True)),
+                "running = (1 - momentum) * running + momentum * batch.", _m(on_old=True), id="momentum_on_old"),
         Mistake("the statistics were taken over axis 0 (across units) instead of axis 1 (across the m examples). "
-                "Use axis=1, keepdims=True.", _m(axis=0)),
-        Mistake("running_var was fed the standard deviation; use the (unbiased) variance.", _m(std=True)),
-        Mistake("running_var was updated with the batch mean instead of the batch variance.", _m(var_from_mean=True)),
-        Mistake("the momentum argument was ignored (0.1 hard-coded): use the momentum passed in.", _m(fixed=0.1)),
+                "Use axis=1, keepdims=True.", _m(axis=0), id="axis0"),
+        Mistake("running_var was fed the standard deviation; use the (unbiased) variance.", _m(std=True), id="std_fed"),
+        Mistake("running_var was updated with the batch mean instead of the batch variance.", _m(var_from_mean=True),
+                id="var_from_mean"),
+        Mistake("the momentum argument was ignored (0.1 hard-coded): use the momentum passed in.", _m(fixed=0.1),
+                id="momentum_ignored"),
         Mistake("the statistics lost their column shape: use keepdims=True so that they are (n, 1).",
-                _m(keepdims=False)),
+                _m(keepdims=False), id="no_keepdims"),
     ],
 )
 
