@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader.checks import diagnose
-from grader.checks.evaluate import KnownMistake, ProbeCase, evaluate
+from grader.checks.evaluate import KnownMistake, ProbeCase, evaluate, prelude
 from grader.checks.judge import ProbeVerdict, compare, judge_call
 from grader.checks.specs import SPECS
 from grader.checks.wire import Opaque, Scalar
@@ -29,7 +29,7 @@ from tests.student_code import blind
 
 def _define(case):
     namespace: dict = {"__name__": "__student__"}
-    exec("import math\nimport numpy as np\n", namespace)  # noqa: S102 - the test's own cases
+    exec(prelude(SPECS[case.function].notebook), namespace)  # noqa: S102 - the notebook's own imports
     for dep in SPECS[case.function].depends_on:
         namespace[dep] = reference(dep)
     exec(compile(case.code, f"<blind: {case.intent}>", "exec"), namespace)  # noqa: S102

@@ -85,7 +85,7 @@ def catalogue_items() -> list[Item]:
 
 def code_items(path: Path, suite: str) -> list[Item]:
     """The cases of a file defining WRONG and CORRECT lists of (function, intent, code) cases."""
-    from grader.checks.runner import PRELUDE
+    from grader.checks.evaluate import prelude
     from grader.checks.specs import SPECS
     from grader.reference import reference
 
@@ -97,7 +97,7 @@ def code_items(path: Path, suite: str) -> list[Item]:
     for correct, cases in ((True, getattr(module, "CORRECT", [])), (False, getattr(module, "WRONG", []))):
         for case in cases:
             namespace: dict = {"__name__": "__student__"}
-            exec(PRELUDE, namespace)  # noqa: S102
+            exec(prelude(SPECS[case.function].notebook), namespace)  # noqa: S102 - the notebook's imports
             for dep in SPECS[case.function].depends_on:
                 namespace[dep] = reference(dep)
             try:

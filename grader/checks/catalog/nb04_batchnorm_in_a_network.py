@@ -59,10 +59,11 @@ def _value(kwargs: dict, name: str):
 def _check_structure(got, given: dict) -> None:
     if not isinstance(got, dict):
         raise Mismatch(f"train_model should return the trained parameters, a dict with the keys of the params it "
-                       f"was given ({sorted(given)}); it returned {type(got).__name__}.")
+                       f"was given ({sorted(given)}); it returned {type(got).__name__}.", mistake="train_model.return_structure")
     missing, extra = sorted(set(given) - set(got)), sorted(set(got) - set(given))
     if missing:
-        raise Mismatch(f"the returned params lack {missing}: return every parameter of the network, trained.")
+        raise Mismatch(f"the returned params lack {missing}: return every parameter of the network, trained.",
+                       mistake="train_model.missing_params")
     if extra:
         L = sum(k.startswith("W") for k in given)
         hint = (" With batch norm a hidden layer has no bias b[l]: beta[l] plays its role."
@@ -72,7 +73,7 @@ def _check_structure(got, given: dict) -> None:
     for k, v in given.items():
         if not isinstance(got[k], np.ndarray) or got[k].shape != v.shape:
             shape = got[k].shape if isinstance(got[k], np.ndarray) else type(got[k]).__name__
-            raise Mismatch(f'params["{k}"] should keep its shape {v.shape}; it is {shape}.')
+            raise Mismatch(f'params["{k}"] should keep its shape {v.shape}; it is {shape}.', mistake="train_model.param_shape")
 
 
 def _diagnose_training(got: dict, given: dict, Y: np.ndarray, predicted: np.ndarray, acc: float) -> Mismatch:
@@ -102,7 +103,7 @@ def _diagnose_training(got: dict, given: dict, Y: np.ndarray, predicted: np.ndar
     return Mismatch(base + (" Check the loop: every epoch, a new permutation of the columns, the same for X and Y; "
                    "mini-batches of mini_batch_size columns (the last one may be smaller); "
                    "dZL = (sigmoid(ZL) - Y_batch) / m_batch with m_batch the size of this mini-batch (not of the "
-                   "whole data set); learning_rate passed to update_parameters."))
+                   "whole data set); learning_rate passed to update_parameters."), mistake="train_model.does_not_learn")
 
 
 def judge_training(spec, args, kwargs, got, expected) -> float:
@@ -151,7 +152,7 @@ def _epoch_orders(X: np.ndarray, size: int, epochs: int, calls: list[dict]) -> l
     return orders
 
 
-def judge_protocol(spec, cases, records) -> str | None:
+def judge_protocol(spec, cases, records) -> Mismatch | None:
     """The training protocol the notebook states, from the mini-batches ``train_model`` passed to
     ``model_forward``: every epoch a new permutation of the m columns."""
     from ..runner import watched_calls
@@ -166,21 +167,22 @@ def judge_protocol(spec, cases, records) -> str | None:
         if orders is None:
             continue
         if all(np.array_equal(o, X[0]) for o in orders):
-            return (f"On {case.name}: the mini-batches take the examples in their original order in every epoch: "
-                    "they are never shuffled. Every epoch, draw a new permutation of the m columns "
-                    "(permutation = rng.permutation(m)) and cut it into mini-batches.")
+            return Mismatch(f"On {case.name}: the mini-batches take the examples in their original order in every "
+                            "epoch: they are never shuffled. Every epoch, draw a new permutation of the m columns "
+                            "(permutation = rng.permutation(m)) and cut it into mini-batches.",
+                            mistake="train_model.not_shuffled")
         if all(np.array_equal(o, orders[0]) for o in orders[1:]):
-            return (f"On {case.name}: all {epochs} epochs visit the examples in the same order: the same permutation "
+            return Mismatch(f"On {case.name}: all {epochs} epochs visit the examples in the same order: the same permutation "
                     "is used every epoch (one permutation drawn before the epoch loop, or a generator re-seeded with "
                     "the same seed every epoch). The notebook asks for a new permutation every epoch: make "
                     "rng = np.random.default_rng(seed) once, before the loop, and draw permutation = "
-                    "rng.permutation(m) inside the epoch loop.")
+                    "rng.permutation(m) inside the epoch loop.", mistake="train_model.same_permutation_every_epoch")
         repeated = [e + 1 for e in range(1, epochs) if np.array_equal(orders[e], orders[e - 1])]
         if repeated:
-            return (f"On {case.name}: epoch {repeated[0] + 1} visits the examples in the same order as epoch "
+            return Mismatch(f"On {case.name}: epoch {repeated[0] + 1} visits the examples in the same order as epoch "
                     f"{repeated[0]}: the permutation is not drawn anew every epoch (a generator re-seeded with the "
                     "same seed each epoch?). Make one generator before the loop and draw a new permutation from it "
-                    "every epoch.")
+                    "every epoch.", mistake="train_model.permutation_repeated")
     return None
 
 
