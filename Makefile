@@ -12,7 +12,7 @@ export OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: lab test setup sandbox browser framework release bench clean
+.PHONY: lab test setup sandbox browser postgres framework dask release bench clean
 
 setup: $(STAMP) sandbox
 
@@ -55,13 +55,31 @@ browser:
 	  echo "  sudo apt-get install -y chromium   (Debian; or make test CHROMIUM=/path/to/chromium)"; \
 	fi
 
+# PostgreSQL for the gradebook tests (tools/pgserver.py starts a private server from these binaries):
+# Debian's postgresql, installed with apt-get when no initdb is found and run as root; otherwise
+# say how to install it (the PostgreSQL tests then skip with that message).
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing PostgreSQL for the gradebook tests: apt-get install -y postgresql"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	    || echo "Could not install PostgreSQL; the PostgreSQL gradebook tests will be skipped."; \
+	else \
+	  echo "PostgreSQL is missing: the PostgreSQL gradebook tests will be skipped. Install it with"; \
+	  echo "  sudo apt-get install -y postgresql   (Debian/Ubuntu)"; \
+	fi
+
 # The whole suite; the browser tests share one JupyterLab, so they stay on one xdist worker.
-test: setup browser
+test: setup browser postgres
 	$(PY) -m pytest -n auto --dist loadgroup
 
 # Optional: PyTorch (CPU build) for notebook 09; without it that notebook runs its NumPy half.
 framework: setup
 	$(PY) -m pip install --quiet -r requirements-framework.txt
+
+# Optional: Dask distributed, to grade on a cluster (autograde --scheduler); tests/test_dask.py uses it.
+dask: setup
+	$(PY) -m pip install --quiet -r requirements-dask.txt
 
 release: setup
 	$(PY) -m grader release

@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     p_report = sub.add_parser("report", help="rebuild the class report OUT/report.html (+ report.json) from "
                                              "OUT/results.json")
     p_report.add_argument("out", help="the output folder of an autograde run")
+    p_gs = sub.add_parser("gradescope", help="build a Gradescope autograder (.zip) that grades like autograde")
+    p_gs.add_argument("--out", required=True, help="the zip to write (e.g. autograder.zip)")
+    p_gs.add_argument("--notebooks", default=None, help="comma-separated notebooks of the Gradescope assignment "
+                      "(default: every autograded notebook); a missing one scores 0")
     args = parser.parse_args(argv)
     if args.command == "release":
         from .authoring import AuthoringError, check_course
@@ -60,4 +64,17 @@ def main(argv: list[str] | None = None) -> int:
         from .bundle import run as run_bundle
 
         return run_bundle(args)
+    if args.command == "gradescope":
+        from .gradescope import GradescopeError, build
+        from .hidden import SecretError
+
+        wanted = [n.strip().removesuffix(".ipynb") for n in args.notebooks.split(",") if n.strip()] \
+            if args.notebooks else None
+        try:
+            out = build(args.out, wanted)
+        except (GradescopeError, SecretError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {out}: upload it on Gradescope's Configure Autograder page.")
+        return 0
     return 2

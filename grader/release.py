@@ -84,6 +84,9 @@ def generate_assignment(notebook: str, assignment: str | None = None, db_url: st
         config.CourseDirectory.root = tmp
         config.CourseDirectory.assignment_id = assignment
         config.CourseDirectory.notebook_id = notebook
+        # nbgrader's Gradebook() records under "default_course"; with its CourseDirectory default ('')
+        # the assignment would name a course that does not exist (PostgreSQL enforces the key)
+        config.CourseDirectory.course_id = "default_course"
         config.CourseDirectory.db_url = db_url or f"sqlite:///{Path(tmp) / 'gradebook.db'}"
         converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config)
         converter.log.setLevel(logging.ERROR)

@@ -10,7 +10,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 # Packages whose conda-forge name is another program: environment.yml takes them from PyPI.
-FROM_PYPI = {"playwright": "conda-forge's `playwright` is the Node.js tool, not the Python package"}
+FROM_PYPI = {"playwright": "conda-forge's `playwright` is the Node.js tool, not the Python package",
+             "psycopg": "psycopg-binary (its C build) exists only on PyPI: both come from there",
+             "psycopg-binary": "conda-forge has no psycopg-binary"}
 
 
 def pip_pins() -> dict[str, str]:

@@ -139,3 +139,15 @@ def test_training_notebooks_have_the_30_second_goal():
     assert not bench.is_training("02_batchnorm_forward")
     text = "\n".join(bench.report(_results(25.0, True, 20.0, 90.0)))
     assert "Goals: all met." in text
+
+
+def test_the_scaling_goals_are_judged_from_the_autograder_figures():
+    met = {"dask": {"workers": 2, "speedup_vs_1_local_worker": 1.8},
+           "gradebook": {"postgresql_vs_sqlite_per_entry": 1.2, "sqlite": {"ms_per_entry": 12}, "postgresql": {"ms_per_entry": 10}}}
+    assert bench.autograde_misses(met) == []
+    missed = {"dask": {"workers": 2, "speedup_vs_1_local_worker": 1.3, "load_average_at_end": 5.0},
+              "gradebook": {"postgresql_vs_sqlite_per_entry": 0.5, "sqlite": {"ms_per_entry": 10},
+                            "postgresql": {"ms_per_entry": 20}}}
+    text = " | ".join(bench.autograde_misses(missed))
+    assert "1.3x" in text and "goal 1.7x" in text and "PostgreSQL 20 ms" in text
+    assert bench.autograde_misses({"dask": {"skipped": "Dask is not installed"}, "gradebook": {}}) == []

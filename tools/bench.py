@@ -234,6 +234,21 @@ def bench_autograde() -> dict:
     return run()
 
 
+def autograde_misses(auto: dict) -> list[str]:
+    """The autograder's goals (issue 14): 2 Dask workers >= 1.7x one local worker; a PostgreSQL
+    gradebook at least as fast per entry as SQLite. A part that was skipped is no miss."""
+    misses = []
+    dask = auto.get("dask", {})
+    if "speedup_vs_1_local_worker" in dask and dask["speedup_vs_1_local_worker"] < 1.7:
+        misses.append(f"autograder: {dask['workers']} Dask workers grade at {dask['speedup_vs_1_local_worker']}x one "
+                      f"local worker (goal 1.7x; load average at the end {dask.get('load_average_at_end')})")
+    gb = auto.get("gradebook", {})
+    if "postgresql_vs_sqlite_per_entry" in gb and gb["postgresql_vs_sqlite_per_entry"] < 1:
+        misses.append(f"gradebook: PostgreSQL {gb['postgresql']['ms_per_entry']} ms per entry vs SQLite "
+                      f"{gb['sqlite']['ms_per_entry']} ms (goal: at least as fast)")
+    return misses
+
+
 # --- report ----------------------------------------------------------------------------------
 
 def _fmt(ms: float) -> str:
@@ -351,6 +366,7 @@ def report(results: dict) -> list[str]:
         lines.append("Autograder (grader.autograde.bench.run())")
         for key, value in _flatten(auto):
             lines.append(f"  {key:<60} {value}")
+        misses += autograde_misses(auto)
 
     lines.append("")
     lines.append("Goals: all met." if not misses else "Goals missed, and why:")

@@ -1,10 +1,12 @@
 """Benchmark of the autograder: submissions per minute on a synthetic class.
 
 ``run()`` builds a class (``students`` x every course notebook that has a student version),
-grades it with one worker and with every core (sandboxed, no cache), and grades a sample of the
-same submissions with plain ``nbgrader autograde`` in a temporary nbgrader course, and returns
-the figures as a dict (``tools/bench.py`` prints and stores them). Also
-``python -m grader.autograde.bench [--students N] [--nbgrader-sample K]``.
+grades it with one worker and with every core (sandboxed, no cache), with ``dask_workers`` Dask
+workers on a loopback cluster (when Dask is installed: ``make dask``), records it in a fresh
+gradebook on SQLite and on a private PostgreSQL server (when one can be started), grades a
+sample of the same submissions with plain ``nbgrader autograde`` in a temporary nbgrader course,
+and returns the figures as a dict (``tools/bench.py`` prints and stores them). Also
+``python -m grader.autograde.bench [--students N] [--nbgrader-sample K] [--dask-workers N] [--no-postgres]``.
 """
 from __future__ import annotations
 
@@ -66,16 +68,71 @@ def _time_autograde(subs: Path, out: Path, workers: int) -> tuple[float, float, 
     return time.perf_counter() - start, round(os.getloadavg()[0], 1), s
 
 
-def _time_gradebook(summary, subs: Path, course: Path) -> float:
+def _time_gradebook(summary, subs: Path, course: Path, db_url: str | None = None) -> float:
+    """Seconds to record ``summary``'s entries in a fresh gradebook (``db_url``; default SQLite in ``course``)."""
     from . import gradebook
     from .layout import discover
 
     found = discover(subs)
     paths = {(x.student_id, x.rel): x.path for x in found.submissions}
     start = time.perf_counter()
-    report = gradebook.update(summary.entries, paths, course)
+    report = gradebook.update(summary.entries, paths, course, db_url)
     assert not report.problems, report.problems
     return time.perf_counter() - start
+
+
+def _time_dask(subs: Path, out: Path, workers: int, notebooks: list[str]) -> dict:
+    """Grade the class on ``workers`` Dask workers (one thread each) on a loopback cluster started
+    for it; the cluster's start and the workers' one-time warm-up are outside the timing, as the
+    local runs' warm-up is."""
+    from distributed import Client
+
+    from .dask_engine import LoopbackCluster, warm
+    from .run import autograde
+
+    with LoopbackCluster(workers) as cluster:
+        with Client(cluster.address, set_as_default=False) as client:
+            client.run(warm, notebooks)
+        start = time.perf_counter()
+        s = autograde(subs, out, limits=Limits(), gradebook=False, progress=False, log=lambda msg: None,
+                      scheduler=cluster.address)
+        seconds = time.perf_counter() - start
+    assert s.graded == s.submissions, "a benchmark run must grade everything (no cache)"
+    return {"workers": workers, "seconds": round(seconds, 2), "per_minute": round(60 * s.submissions / seconds, 1),
+            "load_average_at_end": round(os.getloadavg()[0], 1)}
+
+
+def _gradebook_rates(summary, subs: Path, work: Path, postgres: bool) -> dict:
+    """Recording the class in a gradebook: SQLite, and PostgreSQL on a private server on 127.0.0.1
+    (tools/pgserver.py) when one can be started. ``first_seconds``: a fresh gradebook (nbgrader's
+    generate_assignment once per notebook, then every entry); ``ms_per_entry``: every entry
+    recorded again (a regrade: the rows of one submission, one commit each, nothing else)."""
+    n = len([e for e in summary.entries if e.get("_known")])
+
+    def measure(course: Path, db_url: str | None) -> dict:
+        first = _time_gradebook(summary, subs, course, db_url)
+        changed = type(summary)(summary.out, summary.isolation,
+                                entries=[{**e, "_key": f"bench-{e.get('_key')}"} for e in summary.entries])
+        again = _time_gradebook(changed, subs, course, db_url)
+        return {"first_seconds": round(first, 2), "rewrite_seconds": round(again, 2),
+                "ms_per_entry": round(1000 * again / n, 1)}
+
+    out = {"entries": n, "sqlite": measure(work / "course-sqlite", None)}
+    if not postgres:
+        return out
+    try:
+        from tools import pgserver
+    except ImportError:
+        out["postgresql"] = {"skipped": "tools/pgserver.py is not importable (run from the checkout)"}
+        return out
+    try:
+        with pgserver.server() as url:
+            out["postgresql"] = measure(work / "course-pg", pgserver.create_database(url, "bench"))
+    except pgserver.Unavailable as exc:
+        out["postgresql"] = {"skipped": str(exc)}
+        return out
+    out["postgresql_vs_sqlite_per_entry"] = round(out["sqlite"]["ms_per_entry"] / out["postgresql"]["ms_per_entry"], 2)
+    return out
 
 
 def plain_nbgrader(subs: Path, notebooks: list[str], sample: int, work: Path) -> dict:
@@ -119,7 +176,7 @@ def plain_nbgrader(subs: Path, notebooks: list[str], sample: int, work: Path) ->
 
 
 def run(students: int = 40, notebooks: list[str] | None = None, workers: int | None = None,
-        nbgrader_sample: int = 2, gradebook: bool = True) -> dict:
+        nbgrader_sample: int = 2, gradebook: bool = True, dask_workers: int = 2, postgres: bool = True) -> dict:
     """The benchmark's figures (a JSON-able dict)."""
     notebooks = notebooks or _released()
     cores = cpu_count()
@@ -146,8 +203,19 @@ def run(students: int = 40, notebooks: list[str] | None = None, workers: int | N
             "parallel_efficiency": round(one / many / workers, 2),
             "seconds_per_submission_1_worker": round(one / n, 3),
         }
+        if dask_workers:
+            from .dask_engine import available
+
+            if available():
+                d = _time_dask(subs, work / "outD", dask_workers, notebooks)
+                d["speedup_vs_1_local_worker"] = round(one / d["seconds"], 2)
+                figures["dask"] = d
+            else:
+                figures["dask"] = {"skipped": "Dask is not installed: `make dask`"}
         if gradebook:  # recording a fresh gradebook (nbgrader's generate_assignment, then one row per submission)
-            gb = _time_gradebook(summary, subs, work / "course")
+            rates = _gradebook_rates(summary, subs, work, postgres)
+            figures["gradebook"] = rates
+            gb = rates["sqlite"]["first_seconds"]
             figures["gradebook_seconds"] = round(gb, 2)
             figures["workers_all_with_gradebook"] = {"seconds": round(many + gb, 2),
                                                      "per_minute": round(60 * n / (many + gb), 1)}
@@ -166,8 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--students", type=int, default=40)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--nbgrader-sample", type=int, default=2, help="students graded with plain nbgrader (0: skip)")
+    p.add_argument("--dask-workers", type=int, default=2, help="Dask workers on a loopback cluster (0: skip)")
+    p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL gradebook")
+    p.add_argument("--notebooks", default=None, help="comma-separated notebooks (default: every graded one)")
     args = p.parse_args(argv)
-    print(json.dumps(run(args.students, workers=args.workers, nbgrader_sample=args.nbgrader_sample), indent=1))
+    notebooks = [n.strip() for n in args.notebooks.split(",")] if args.notebooks else None
+    print(json.dumps(run(args.students, notebooks, workers=args.workers, nbgrader_sample=args.nbgrader_sample,
+                         dask_workers=args.dask_workers, postgres=not args.no_postgres), indent=1))
     return 0
 
 

@@ -29,6 +29,8 @@ def add_parser(sub) -> None:
                    "and the late policy (default: $COURSE_CONFIG, else course.toml at the repository root)")
     p.add_argument("--lms-times", default=None, help="Moodle's grading worksheet (CSV): submission times for "
                    "deadlines when there is no nbgrader timestamp.txt")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster's workers (optional: `make dask`); default: local processes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -36,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from ..course_config import CourseConfigError, load
     from ..hidden import SecretError
     from ..sandbox import Limits
+    from .dask_engine import ClusterError
     from .layout import LayoutError
     from .plan import course_notebooks
     from .run import autograde
@@ -58,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
         s = autograde(Path(args.submissions), Path(args.out), workers=args.workers, limits=limits, db_url=args.db,
                       course_dir=Path(args.course_dir) if args.course_dir else None, gradebook=not args.no_gradebook,
                       notebooks=wanted, progress=not args.quiet, config=config,
-                      lms_times=Path(args.lms_times) if args.lms_times else None)
-    except (LayoutError, CourseConfigError, SecretError) as exc:
+                      lms_times=Path(args.lms_times) if args.lms_times else None, scheduler=args.scheduler)
+    except (LayoutError, CourseConfigError, SecretError, ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     counts: dict[str, int] = {}

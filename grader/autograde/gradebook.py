@@ -20,6 +20,7 @@ cells there hold the student version's text, so ``nbgrader generate_feedback`` s
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -113,14 +114,16 @@ def _autograded(release: nbformat.NotebookNode, entry: dict, answers, by_id: dic
     return nb
 
 
-_FAST_SQLITE = []
+_FAST_COMMITS = []
 
 
-def _fast_sqlite() -> None:
-    """SQLite gradebooks in WAL mode with NORMAL sync: nbgrader commits after every row, and a
-    full fsync per commit made recording a class take minutes. Safe against corruption; the
-    last commits may be lost on a power cut (a rerun records them again)."""
-    if _FAST_SQLITE:
+def _fast_commits() -> None:
+    """Gradebook commits without a flush to disk each: nbgrader commits after every row, and a
+    full fsync per commit made recording a class take minutes. SQLite: WAL mode with NORMAL sync;
+    PostgreSQL: ``synchronous_commit = off`` for the grader's sessions. Both are safe against
+    corruption; the last commits may be lost on a power cut (a rerun records them again: the
+    gradebook state is only trusted for rows nbgrader still finds)."""
+    if _FAST_COMMITS:
         return
     import sqlite3
 
@@ -133,23 +136,65 @@ def _fast_sqlite() -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+        elif type(dbapi_connection).__module__.startswith("psycopg"):
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET synchronous_commit TO off")
+            cursor.close()
+            dbapi_connection.autocommit = autocommit
 
     event.listen(Engine, "connect", on_connect)
-    _FAST_SQLITE.append(True)
+    _FAST_COMMITS.append(True)
+
+
+_LOCK_KEY = 0x6772616465  # "grade": the PostgreSQL advisory lock of the grader's gradebook writers
+
+
+@contextlib.contextmanager
+def _one_writer(course_dir: Path, db_url: str):
+    """Hold the gradebook for this process: a file lock on the course folder (its state file and
+    release cache) and, on PostgreSQL, a server-side advisory lock (other machines, other course
+    folders on the same database). Two autograde runs at once then record one after the other
+    instead of racing on nbgrader's unique rows (a lost or a duplicated grade)."""
+    import fcntl
+
+    with open(course_dir / ".grader-gradebook.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not db_url.startswith("postgresql"):
+            yield
+            return
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(db_url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+        finally:
+            engine.dispose()
 
 
 def update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | None = None,
            config=None) -> GradebookReport:
     """Record ``entries`` (results of course notebooks) in the gradebook; ``paths`` maps
     ``(student_id, file)`` to the file on disk (for the written answers); ``config`` is the
-    course's :class:`~grader.course_config.CourseConfig` (assignments, due dates)."""
+    course's :class:`~grader.course_config.CourseConfig` (assignments, due dates). One process at a
+    time per course folder and per PostgreSQL database (the others wait)."""
     from ..course_config import CourseConfig
 
-    _fast_sqlite()
+    _fast_commits()
+    course_dir = Path(course_dir)
+    course_dir.mkdir(parents=True, exist_ok=True)
+    db_url = db_url or default_db_url(course_dir)
     with warnings.catch_warnings():
         # nbgrader's add_submission makes SQLAlchemy warn about autoflush; nbgrader's own autograde too
         warnings.simplefilter("ignore", category=Warning)
-        return _update(entries, paths, course_dir, db_url, config or CourseConfig(None))
+        with _one_writer(course_dir, db_url):
+            return _update(entries, paths, course_dir, db_url, config or CourseConfig(None))
 
 
 def _state_path(course_dir: Path) -> Path:

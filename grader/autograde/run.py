@@ -170,11 +170,13 @@ def write_outputs(entries: list[dict], out: Path, written: dict | None = None) -
 def autograde(submissions: Path, out: Path, *, workers: int | None = None, limits: Limits | None = None,
               db_url: str | None = None, course_dir: Path | None = None, gradebook: bool = True,
               notebooks: list[str] | None = None, progress: bool = True, log=None,
-              config=None, lms_times: Path | None = None) -> Summary:
+              config=None, lms_times: Path | None = None, scheduler: str | None = None) -> Summary:
     """Grade every submission under ``submissions`` (folder or zip) into ``out``; raises
     :class:`LayoutError` (with a message) only when the submissions cannot be read at all.
     ``config`` is the course's :class:`~grader.course_config.CourseConfig` (default: ``course.toml``);
-    ``lms_times`` a Moodle grading worksheet giving submission times."""
+    ``lms_times`` a Moodle grading worksheet giving submission times. ``scheduler``
+    (``tcp://HOST:PORT``): grade on that Dask cluster instead of local processes
+    (:mod:`.dask_engine`; raises its ``ClusterError`` when the cluster cannot grade)."""
     from .. import course_config
     from ..hidden import NO_SECRET_WARNING, secret
     from . import deadlines
@@ -211,7 +213,12 @@ def autograde(submissions: Path, out: Path, *, workers: int | None = None, limit
                     pass
             todo.append((key, sub))
         workers = max(1, workers or cpu_count())
-        fresh = _grade_all(todo, limits, workers, progress)
+        if scheduler:
+            from .dask_engine import grade_all as grade_on_cluster
+
+            fresh = grade_on_cluster(todo, limits, scheduler, progress)
+        else:
+            fresh = _grade_all(todo, limits, workers, progress)
         for (key, _), result in zip(todo, fresh):
             if not result.get("_transient"):  # a grading-machine failure is graded again next time
                 _write(cache_dir / f"{key}.json", json.dumps(result, ensure_ascii=False))
