@@ -57,8 +57,32 @@ def worker_version() -> tuple[str, str]:
     return grader_version(), secret_fingerprint()
 
 
+# Dask settings for grading daemons (scheduler and workers). Dask's defaults sample every task
+# thread's stack every 10 ms (the worker's statistical profiler), check the event loop every 20 ms
+# and poll the process's memory every 100 ms and its CPU, network and disk every 500 ms: about 5 %
+# of a core per idle worker, and more during a task (the sampler takes the GIL from the grading
+# thread). A grading task runs for about a second in its own sandbox, so nothing here needs those
+# diagnostics; measured on 2 workers, they cost about 45 % of the workers' own CPU time. The
+# memory monitor still runs (every second), so a worker over its memory limit is still paused.
+GRADING_DASK_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
+def grading_env() -> dict[str, str]:
+    """:data:`GRADING_DASK_CONFIG` as the environment variables that ``dask scheduler`` and
+    ``dask worker`` read (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``...)."""
+    return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+            for key, value in GRADING_DASK_CONFIG.items()}
+
+
 def warm(notebooks: list[str]) -> None:
-    """On a worker: what every task needs, computed once (see :func:`run.warm`)."""
+    """On a worker: what every task needs, computed once (see :func:`run.warm`: the grader's
+    version, the hidden cases and the sandbox probe)."""
     from .run import warm as warm_here
 
     warm_here(notebooks)
@@ -156,7 +180,8 @@ def grade_all(todo: list[tuple[str, Submission]], limits: Limits, scheduler: str
 class LoopbackCluster:
     """A real Dask cluster on 127.0.0.1 started from this installation: one ``dask scheduler``
     process and ``workers`` ``dask worker`` processes (one thread each, no nanny: a killed worker
-    stays dead). For the tests and the benchmark; ``with LoopbackCluster(2) as c: c.address``."""
+    stays dead, :func:`grading_env` settings). For the tests and the benchmark;
+    ``with LoopbackCluster(2) as c: c.address``."""
 
     def __init__(self, workers: int = 2, log_dir: Path | None = None):
         self.n = workers
@@ -171,7 +196,8 @@ class LoopbackCluster:
 
         dask = Path(sys.executable).with_name("dask")
         log = open(self._logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1",
+               **grading_env()}
         proc = subprocess.Popen([str(dask), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
                                 cwd=Path(__file__).resolve().parents[2], start_new_session=True)
         proc.log = log  # type: ignore[attr-defined]

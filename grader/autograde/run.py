@@ -93,11 +93,13 @@ def _write(path: Path, text: str) -> None:
 
 
 def warm(notebooks) -> None:
-    """Compute what every worker needs once, before forking: the grader's version and the hidden
-    cases of ``notebooks`` (names)."""
+    """Compute what every worker needs once, before forking: the grader's version, the hidden
+    cases of ``notebooks`` (names) and how this machine isolates student code (a sandbox probe,
+    :func:`sandbox.isolation`: otherwise the first grading in each process pays it)."""
     from ..hidden import hidden_cases
 
     grader_version()
+    isolation()
     for name in notebooks:
         for test in plan(name).tests:
             if test.function and test.kind == "hidden":
