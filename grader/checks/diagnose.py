@@ -704,6 +704,8 @@ def explain_exception(spec, err: dict) -> tuple[str, str] | None:
                 "that the function building them writes (its docstring lists them), not new names.",
                 f"{fn}.missing_key")
     if etype == "NameError":
+        if "on its own" in msg:  # the caller has explained the rule already: name it, add nothing
+            return ("", f"{fn}.undefined_name")
         return ("A name that the answer cell does not define. The grader runs each answer cell on its own, with "
                 "only the notebook's imports: define helpers inside the cell and import what you use there.",
                 f"{fn}.undefined_name")

@@ -344,7 +344,7 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
         err = record.get("error") if isinstance(record.get("error"), dict) else {}
         text = f"{where}{spec.name} raised {err.get('type', 'an error')}: {err.get('message', '')}"
         explained = explain_exception(spec, err)
-        if explained:
+        if explained and explained[0]:
             text += f"\n  {explained[0]}"
         if err.get("traceback"):
             text += "\n" + err["traceback"]
