@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -210,6 +212,32 @@ def test_an_empty_class_gives_a_page_that_says_so(tmp_path):
     assert "No check failed with a named mistake" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
+BROWSE = """
+import json, sys
+from pathlib import Path
+from playwright.sync_api import sync_playwright
+from tools import lab as labtools
+
+page_path, profile, artifacts = sys.argv[1:4]
+with sync_playwright() as playwright:
+    context = labtools.launch_chromium(playwright, Path(profile), viewport=(1280, 900))
+    try:
+        requests = []
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(Path(page_path).as_uri())
+        page.wait_for_function("() => [...document.images].length === 5 && "
+                               "[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+        seen = {"title": page.title(), "requests": requests,
+                "first_row": page.locator("table").first.locator("tr").nth(1).inner_text()}
+        page.screenshot(path=str(Path(artifacts) / "report.png"), full_page=True)
+        page.screenshot(path=str(Path(artifacts) / "report-top.png"))
+    finally:
+        context.close()
+print(json.dumps(seen))
+"""
+
+
 def test_the_report_reads_well_in_a_real_browser(tmp_path):
     """Chromium opens the page from disk (no network) and shows every plot; the screenshot is
     kept in test-artifacts/report/ for a person to look at."""
@@ -218,29 +246,19 @@ def test_the_report_reads_well_in_a_real_browser(tmp_path):
         if os.environ.get("COURSE_REQUIRE_BROWSER", "") not in ("", "0"):
             pytest.fail(f"COURSE_REQUIRE_BROWSER is set but the browser cannot run: {problem}", pytrace=False)
         pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
     out = tmp_path / "OUT"
     _write_results(out, synthetic_class())
     report.rebuild(out)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        context = labtools.launch_chromium(playwright, tmp_path / "profile", viewport=(1280, 900))
-        try:
-            requests = []
-            page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto((out / "report.html").as_uri())
-            page.wait_for_function("() => [...document.images].length === 5 && "
-                                   "[...document.images].every(i => i.complete && i.naturalWidth > 0)")
-            assert page.title() == "Class report"
-            assert all(u.startswith(("file:", "data:")) for u in requests), requests
-            first_row = page.locator("table").first.locator("tr").nth(1).inner_text()
-            assert "batchnorm_forward.eps_outside_sqrt" in first_row and "37%" in first_row
-            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-            page.screenshot(path=str(ARTIFACTS / "report-top.png"))
-        finally:
-            context.close()
+    # Playwright's sync API refuses to start in a process where an asyncio loop runs (another test of
+    # this xdist worker may have left one): the browser is driven from a process of its own.
+    r = subprocess.run([sys.executable, "-c", BROWSE, str(out / "report.html"), str(tmp_path / "profile"),
+                        str(ARTIFACTS)], capture_output=True, text=True, timeout=300, cwd=labtools.ROOT)
+    assert r.returncode == 0, r.stderr[-3000:]
+    seen = json.loads(r.stdout.strip().splitlines()[-1])
+    assert seen["title"] == "Class report"
+    assert all(u.startswith(("file:", "data:")) for u in seen["requests"]), seen["requests"]
+    assert "batchnorm_forward.eps_outside_sqrt" in seen["first_row"] and "37%" in seen["first_row"]
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
 
 

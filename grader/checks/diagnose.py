@@ -478,6 +478,12 @@ def _row_affine(label, g, w, inputs, spec):
         return (f"{label} differs from the answer by a per-unit scale within {float(np.max(np.abs(a - 1))):.2g} of 1, "
                 f"the size of epsilon = {epsv:g}: epsilon is in the wrong place (or missing). It belongs inside the "
                 "square root: (Z - mu) / sqrt(sigma2 + epsilon).", "epsilon_placement")
+    if np.allclose(a, a[0], rtol=1e-6) and not np.isclose(a[0], 1):
+        m, n = _m_n(_arrays(inputs) and [x for _, x in _arrays(inputs)])
+        named = _factor_name(float(a[0]), m, n, spec)
+        if named:
+            return (f"Every unit (row) of {label} is the right one scaled by {named[1].split(': ', 1)[0]} (and "
+                    f"shifted by beta): {named[1].split(': ', 1)[1]}.", f"scaled_{named[0]}")
     for name, v in [(n, x) for n, x in _arrays(inputs) if x.size == a.size] + _row_stats(inputs):
         v = v.reshape(-1).astype(float)
         with np.errstate(all="ignore"):
@@ -609,9 +615,8 @@ def across_probes(spec, cases, records, verdicts) -> tuple[str, str] | None:
         if not (fvals & pvals):
             (p,) = pvals
             shown = ", ".join(f"{v:g}" for v in sorted(fvals))
-            return (f"{fn} is right when {name} = {p:g} and wrong when {name} = {shown}: the argument {name} is "
-                    f"ignored. Use the {name} that is passed in, never a number written in the code.",
-                    f"{fn}.ignores_{name}")
+            return (f"{fn} is right when {name} = {p:g} and wrong when {name} = {shown}: the {name} that is passed "
+                    f"in is ignored. Use it, never a number written in the code.", f"{fn}.ignores_{_slug(name)}")
     # Only where the labels are soft (not one-hot).
     if "Y" in spec.args:
         i = spec.args.index("Y")
@@ -699,6 +704,8 @@ def explain_exception(spec, err: dict) -> tuple[str, str] | None:
                 "that the function building them writes (its docstring lists them), not new names.",
                 f"{fn}.missing_key")
     if etype == "NameError":
+        if "on its own" in msg:  # the caller has explained the rule already: name it, add nothing
+            return ("", f"{fn}.undefined_name")
         return ("A name that the answer cell does not define. The grader runs each answer cell on its own, with "
                 "only the notebook's imports: define helpers inside the cell and import what you use there.",
                 f"{fn}.undefined_name")

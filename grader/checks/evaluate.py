@@ -77,7 +77,10 @@ def evaluate(spec: FunctionSpec, cases: list[ProbeCase], records: list[dict]) ->
     verdicts = [judge_call(spec, c.name, c.args, c.kwargs, r, c.expected, c.mistakes)
                 for c, r in zip(cases, records)]
     failing = [v for v in verdicts if v.status != "pass"]
-    if failing and failing[0].mistake is None:  # nothing named it: does the pattern of probes?
+    catalogued = {m.id for c in cases for m in c.mistakes}
+    if failing and failing[0].mistake not in catalogued:
+        # No catalogued mistake named it: the pattern of passing and failing probes (an ignored
+        # argument, one-hot labels only...) says more than a relation seen on one probe.
         found = across_probes(spec, cases, records, verdicts)
         if found:
             first = failing[0]

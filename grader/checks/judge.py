@@ -169,9 +169,9 @@ def _compare_scalar(got, want: Scalar, label: str, spec: FunctionSpec) -> float:
     if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biufc":
         got = Scalar(got.item(), str(got.dtype))  # a 0-d array is a number: float(got) gives the same value
     if isinstance(got, np.ndarray) and got.dtype.kind in "biufc" and isinstance(want.value, (int, float)):
-        hint = (" (of one entry: return a number with float(...) or .item())" if got.size == 1 else
-                ": is a sum or a mean over an axis missing?")
-        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {describe(got)}{hint}.",
+        hint = (" (of one entry): return a number with float(...) or .item()." if got.size == 1 else
+                ": is a sum or a mean over an axis missing? Return one number (a float).")
+        raise Mismatch(f"{label} should be a number ({want.value!r}); it is {describe(got)}{hint}",
                        f"{fn}.array_for_number", label=label, got=got, want=want)
     if not isinstance(got, Scalar) or isinstance(got.value, (str, type(None))):
         hint = " Did you forget `return`?" if isinstance(got, Scalar) and got.value is None else ""
@@ -344,7 +344,7 @@ def judge_call(spec: FunctionSpec, probe: str, args, kwargs, record: dict, expec
         err = record.get("error") if isinstance(record.get("error"), dict) else {}
         text = f"{where}{spec.name} raised {err.get('type', 'an error')}: {err.get('message', '')}"
         explained = explain_exception(spec, err)
-        if explained:
+        if explained and explained[0]:
             text += f"\n  {explained[0]}"
         if err.get("traceback"):
             text += "\n" + err["traceback"]
