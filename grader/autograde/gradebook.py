@@ -243,8 +243,11 @@ def _naive_utc(iso: str | None):
     return datetime.fromisoformat(iso).astimezone(timezone.utc).replace(tzinfo=None) if iso else None
 
 
+_BATCH = 200  # students of one assignment loaded, updated and committed together
+
+
 def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | None, config) -> GradebookReport:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     from ..release import _prepare_nbgrader
 
@@ -260,7 +263,6 @@ def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | No
     for e in entries:
         if e.get("_known") and e["notebook"] in course_notebooks():
             groups.setdefault(e.get("_assignment") or e["notebook"], {}).setdefault(e["notebook"], []).append(e)
-    recorded: list[dict] = []
     with Gradebook(db_url) as gb:
         for assignment, by_notebook in sorted(groups.items()):
             # every notebook of the assignment first: a submission gets the notebooks that exist when it is made
@@ -277,125 +279,240 @@ def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | No
             except Exception as exc:  # noqa: BLE001
                 gb.db.rollback()
                 report.problems.append(f"gradebook: could not set the due date of {assignment}: {exc}")
-            for notebook, group in sorted(by_notebook.items()):
-                if notebook not in releases:
-                    continue
-                release = releases[notebook]
-                release_cells = {c.metadata.nbgrader["grade_id"]: c for c in release.cells
-                                 if c.metadata.get("nbgrader", {}).get("grade_id")}
-                p = plan(notebook)
-                for e in sorted(group, key=lambda e: e["student_id"]):
-                    key = f"{e['student_id']}|{assignment}|{notebook}"
-                    digest = _entry_hash({k: e.get(k) for k in ("checks", "status", "_file", "_key", "_late")})
-                    try:
-                        if state["records"].get(key) == digest:
-                            gb.find_submission_notebook(notebook, assignment, e["student_id"])
-                            report.unchanged += 1
-                            recorded.append(e)
-                            continue
-                    except MissingEntry:
-                        pass
-                    try:
-                        report.updated += _record(gb, e, paths, course_dir, assignment, notebook, release,
-                                                  release_cells, p, config)
-                        state["records"][key] = digest
-                        recorded.append(e)
-                    except Exception as exc:  # noqa: BLE001 - one entry must not stop the others
-                        gb.db.rollback()
-                        state["records"].pop(key, None)
-                        report.problems.append(f"gradebook: {e['student_id']}/{assignment}/{notebook}: {exc}")
-        _penalties(gb, recorded, report)
+            todo = [e for notebook, group in sorted(by_notebook.items()) if notebook in releases for e in group]
+            sids = sorted({e["student_id"] for e in todo})
+            for start in range(0, len(sids), _BATCH):
+                some = set(sids[start:start + _BATCH])
+                _record_batch(gb, [e for e in todo if e["student_id"] in some], assignment, releases, state, paths,
+                              course_dir, config, report)
     _state_path(course_dir).write_text(json.dumps(state, indent=0, sort_keys=True), encoding="utf-8")
     return report
 
 
-def _penalties(gb, entries: list[dict], report: GradebookReport) -> None:
+@dataclass
+class _Rows:
+    """One assignment's gradebook rows for some students, loaded in a few queries (not one per row)."""
+    cells: dict  # cell id -> GradeCell / SolutionCell / TaskCell of the assignment's notebooks
+    notebooks: dict  # notebook name -> Notebook
+    submissions: dict  # student id -> SubmittedAssignment
+    submitted: dict  # (student id, notebook name) -> SubmittedNotebook, with its grades and comments loaded
+
+    def grades(self, submitted) -> dict:
+        """{grade cell name: Grade} of a submitted notebook."""
+        return {self.cells[g.cell_id].name: g for g in submitted.grades}
+
+    def comments(self, submitted) -> dict:
+        return {self.cells[c.cell_id].name: c for c in submitted.comments}
+
+
+def _create_missing(gb, assignment: str, entries: list[dict], config) -> None:
+    """Students and submissions not yet in the gradebook, through nbgrader's API (one commit each:
+    only the first time a student is recorded)."""
+    from nbgrader.api import Assignment, Student, SubmittedAssignment
+
+    sids = sorted({e["student_id"] for e in entries})
+    known = {sid for (sid,) in gb.db.query(Student.id).filter(Student.id.in_(sids))}
+    for sid in sids:
+        if sid not in known:
+            gb.add_student(sid)
+    submitted = {sid for (sid,) in gb.db.query(SubmittedAssignment.student_id)
+                 .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                 .filter(Assignment.name == assignment, SubmittedAssignment.student_id.in_(sids))}
+    for e in entries:
+        sid = e["student_id"]
+        if sid not in submitted:
+            gb.add_submission(assignment, sid, **_submission_fields(e, assignment, config))
+            submitted.add(sid)
+
+
+def _submission_fields(e: dict, assignment: str, config) -> dict:
+    """The submission's time and the student's extension (only those that are known)."""
+    late = e.get("_late") or {}
+    fields = {"timestamp": _naive_utc(late.get("submitted")), "extension": config.extension(assignment, e["student_id"])}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _load(gb, assignment: str, sids: list[str]) -> _Rows:
+    """The assignment's notebooks and cells, and these students' submissions with every submitted
+    notebook, grade and comment: five queries, whatever the number of rows."""
+    from nbgrader.api import (Assignment, BaseCell, GradeCell, Notebook, SolutionCell, SubmittedAssignment,
+                              SubmittedNotebook, TaskCell)
+    from sqlalchemy.orm import selectinload, with_polymorphic
+
+    notebooks = {n.name: n for n in gb.db.query(Notebook).join(Assignment, Assignment.id == Notebook.assignment_id)
+                 .filter(Assignment.name == assignment)}
+    cell = with_polymorphic(BaseCell, [GradeCell, SolutionCell, TaskCell])
+    ids = [n.id for n in notebooks.values()]
+    cells = {c.id: c for c in gb.db.query(cell).filter(cell.notebook_id.in_(ids))} if ids else {}
+    submissions = {s.student_id: s for s in gb.db.query(SubmittedAssignment)
+                   .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                   .filter(Assignment.name == assignment, SubmittedAssignment.student_id.in_(sids))
+                   .options(selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.grades),
+                            selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.comments))}
+    by_id = {n.id: name for name, n in notebooks.items()}
+    submitted = {(sid, by_id[nb.notebook_id]): nb for sid, s in submissions.items() for nb in s.notebooks
+                 if nb.notebook_id in by_id}
+    return _Rows(cells, notebooks, submissions, submitted)
+
+
+def _record_batch(gb, entries: list[dict], assignment: str, releases: dict, state: dict, paths: dict,
+                  course_dir: Path, config, report: GradebookReport) -> None:
+    """Record some students' entries of one assignment: load their rows, update them in the session,
+    set each notebook's late penalty, and commit once. Should the commit fail, each entry is
+    recorded on its own so that one bad entry costs only itself."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        _create_missing(gb, assignment, entries, config)
+    except Exception as exc:  # noqa: BLE001 - e.g. a student id the database refuses
+        gb.db.rollback()
+        if len(entries) > 1:
+            for e in entries:
+                _record_batch(gb, [e], assignment, releases, state, paths, course_dir, config, report)
+            return
+        report.problems.append(f"gradebook: {entries[0]['student_id']}/{assignment}/{entries[0]['notebook']}: {exc}")
+        return
+    rows = _load(gb, assignment, sorted({e["student_id"] for e in entries}))
+    done = []  # (entry, key, digest or None if unchanged, autograded notebook to write or None)
+    problems = []
+    for e in sorted(entries, key=lambda e: (e["notebook"], e["student_id"])):
+        sid, notebook = e["student_id"], e["notebook"]
+        key = f"{sid}|{assignment}|{notebook}"
+        digest = _entry_hash({k: e.get(k) for k in ("checks", "status", "_file", "_key", "_late")})
+        if state["records"].get(key) == digest and (sid, notebook) in rows.submitted:
+            done.append((e, key, None, None))
+            continue
+        try:
+            change = _prepare(e, paths, notebook, releases[notebook], rows, sid)
+        except Exception as exc:  # noqa: BLE001 - one entry must not stop the others
+            state["records"].pop(key, None)
+            problems.append(f"gradebook: {sid}/{assignment}/{notebook}: {exc}")
+            continue
+        submission = rows.submissions[sid]
+        for attr, value in _submission_fields(e, assignment, config).items():
+            setattr(submission, attr, parse_utc(value) if attr == "timestamp" else value)
+        change.apply(rows.grades(rows.submitted[(sid, notebook)]), rows.comments(rows.submitted[(sid, notebook)]))
+        done.append((e, key, digest, change))
+    written = _penalties(rows, [e for e, *_ in done], report, problems)
+    try:
+        gb.db.commit()
+    except Exception as exc:  # noqa: BLE001
+        gb.db.rollback()
+        if len(entries) > 1:
+            for e in entries:
+                _record_batch(gb, [e], assignment, releases, state, paths, course_dir, config, report)
+            return
+        state["records"].pop(f"{entries[0]['student_id']}|{assignment}|{entries[0]['notebook']}", None)
+        report.problems.append(f"gradebook: {entries[0]['student_id']}/{assignment}/{entries[0]['notebook']}: {exc}")
+        return
+    report.problems += problems
+    report.written.update(written)
+    for e, key, digest, change in done:
+        if digest is None:
+            report.unchanged += 1
+            continue
+        state["records"][key] = digest
+        report.updated += 1
+        if change.autograded is not None:
+            out = course_dir / "autograded" / e["student_id"] / assignment / f"{e['notebook']}.ipynb"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(change.autograded, out)
+
+
+def _ensure_notebooks(rows: _Rows, sid: str) -> None:
+    """Give a submission the notebooks of its assignment it lacks (nbgrader's add_submission makes
+    only those that existed when the submission was created), as add_submission makes them."""
+    from nbgrader.api import Comment, Grade, GradeCell, SolutionCell, SubmittedNotebook, TaskCell
+
+    submission = rows.submissions[sid]
+    for name, notebook in sorted(rows.notebooks.items()):
+        if (sid, name) in rows.submitted:
+            continue
+        nb = SubmittedNotebook(notebook=notebook, assignment=submission)
+        cells = [c for c in rows.cells.values() if c.notebook_id == notebook.id]
+        for cell in cells:
+            if isinstance(cell, (GradeCell, TaskCell)):
+                Grade(cell_id=cell.id, notebook=nb, needs_manual_grade=True)
+            if isinstance(cell, (SolutionCell, TaskCell)):
+                Comment(cell_id=cell.id, notebook=nb)
+        rows.submitted[(sid, name)] = nb
+
+
+@dataclass
+class _Change:
+    """What recording one entry sets: every value computed (and every row found) before any is set."""
+    auto: dict  # grade name -> (auto_score, needs a manual grade unless one is given)
+    comments: dict  # solution cell name -> auto_comment
+    autograded: nbformat.NotebookNode | None  # the notebook for formgrader, when the submission is readable
+
+    def apply(self, grades: dict, comments: dict) -> None:
+        for name, (score, answered) in self.auto.items():
+            grade = grades[name]
+            grade.auto_score = score
+            grade.needs_manual_grade = answered or grade.manual_score is not None
+        for name, text in self.comments.items():
+            comments[name].auto_comment = text
+
+
+def _prepare(e: dict, paths: dict, notebook: str, release, rows: _Rows, sid: str) -> _Change:
+    """One student's notebook: test cells' scores (``auto_score``), written answers left to formgrader
+    (an answer the student changed needs a manual grade; an untouched one scores 0 with the comment
+    "No response."), the autograded notebook."""
+    from nbgrader.api import MissingEntry
+
+    release_cells = {c.metadata.nbgrader["grade_id"]: c for c in release.cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id")}
+    path = paths.get((sid, e.get("_file")))
+    _ensure_notebooks(rows, sid)
+    if (sid, notebook) not in rows.submitted:
+        raise MissingEntry(f"No such submitted notebook: {rows.submissions[sid].assignment.name}/{notebook} for {sid}")
+    submitted = rows.submitted[(sid, notebook)]
+    grades, comments = rows.grades(submitted), rows.comments(submitted)
+    answers, by_id = _student_cells(path, e.get("_file") or "", notebook) if e["status"] != "missing" else (None, {})
+    readable = answers is not None
+    auto = {}
+    for c in e["checks"]:
+        grades[c["id"]]  # noqa: B018 - a KeyError now, before anything is set
+        auto[c["id"]] = (c["score"], False)
+    for m in plan(notebook).manual:
+        grades[m.id]  # noqa: B018
+        answered = readable and not _unchanged(release_cells[m.id], by_id.get(m.id))
+        auto[m.id] = (None if answered else 0.0, answered)
+    texts = {}
+    for gid, rcell in release_cells.items():
+        if not rcell.metadata.nbgrader.get("solution") or gid not in comments:
+            continue
+        src = answers.code.get(gid) if answers is not None and rcell.cell_type == "code" else by_id.get(gid)
+        texts[gid] = "No response." if not readable or _unchanged(rcell, src) else None
+    return _Change(auto, texts, _autograded(release, e, answers, by_id) if readable else None)
+
+
+def _penalties(rows: _Rows, entries: list[dict], report: GradebookReport, problems: list[str]) -> dict:
     """Read the written answers' points (formgrader may have changed them since the last run) and set
-    each notebook's late penalty on its code + written points, as grades.csv does."""
+    each notebook's late penalty on its code + written points, as grades.csv does. Returns
+    ``{(student, notebook): {"score", "max", "pending"}}`` of the written answers."""
     from .deadlines import penalty
 
+    written = {}
     for e in entries:
         try:
-            nb = gb.find_submission_notebook(e["notebook"], e["_assignment"] or e["notebook"], e["student_id"])
+            nb = rows.submitted[(e["student_id"], e["notebook"])]
             manual = {m.id for m in plan(e["notebook"]).manual}
             score = mx = 0.0
             pending = 0
-            for g in nb.grades:
-                if g.name not in manual:
+            for name, g in rows.grades(nb).items():
+                if name not in manual:
                     continue
-                mx += g.max_score
+                mx += getattr(rows.cells[g.cell_id], "max_score", None) or 0.0
                 if g.manual_score is not None:
                     score += g.manual_score
                 elif g.needs_manual_grade:
                     pending += 1
                 elif g.auto_score is not None:
                     score += g.auto_score
-            report.written[(e["student_id"], e["notebook"])] = {"score": score, "max": mx, "pending": pending}
+            written[(e["student_id"], e["notebook"])] = {"score": score, "max": mx, "pending": pending}
             fraction = (e.get("_late") or {}).get("fraction", 0.0)
             nb.late_submission_penalty = penalty(e["score"] + score, fraction)
         except Exception as exc:  # noqa: BLE001
-            gb.db.rollback()
-            report.problems.append(f"gradebook: {e['student_id']}/{e['notebook']}: reading the written answers: {exc}")
-    gb.db.commit()
-
-
-def _ensure_notebooks(gb, assignment: str, sid: str) -> None:
-    """Give a submission the notebooks of its assignment it lacks (nbgrader's add_submission makes
-    only those that existed when the submission was created)."""
-    from nbgrader.api import Comment, Grade, SubmittedNotebook
-
-    submission = gb.find_submission(assignment, sid)
-    have = {nb.notebook.name for nb in submission.notebooks}
-    added = False
-    for notebook in submission.assignment.notebooks:
-        if notebook.name in have:
-            continue
-        nb = SubmittedNotebook(notebook=notebook, assignment=submission)
-        for cell in notebook.grade_cells:
-            Grade(cell_id=cell.id, notebook=nb)
-        for cell in notebook.solution_cells:
-            Comment(cell_id=cell.id, notebook=nb)
-        for cell in notebook.task_cells:
-            Comment(cell_id=cell.id, notebook=nb)
-            Grade(cell_id=cell.id, notebook=nb)
-        gb.db.add(nb)
-        added = True
-    if added:
-        gb.db.commit()
-
-
-def _record(gb, e: dict, paths: dict, course_dir: Path, assignment: str, notebook: str, release, release_cells,
-            p, config) -> int:
-    """Record one student's notebook: student, submission, scores, comments, autograded notebook."""
-    sid = e["student_id"]
-    path = paths.get((sid, e.get("_file")))
-    gb.update_or_create_student(sid)
-    late = e.get("_late") or {}
-    kwargs = {"timestamp": _naive_utc(late.get("submitted")), "extension": config.extension(assignment, sid)}
-    gb.update_or_create_submission(assignment, sid, **{k: v for k, v in kwargs.items() if v is not None})
-    _ensure_notebooks(gb, assignment, sid)
-    answers, by_id = _student_cells(path, e.get("_file") or "", notebook) if e["status"] != "missing" else (None, {})
-    readable = answers is not None
-    submitted = gb.find_submission_notebook(notebook, assignment, sid)
-    grades = {g.name: g for g in submitted.grades}
-    comments = {c.name: c for c in submitted.comments}
-    for c in e["checks"]:
-        grade = grades[c["id"]]
-        grade.auto_score = c["score"]
-        grade.needs_manual_grade = grade.manual_score is not None
-    for m in p.manual:
-        grade = grades[m.id]
-        answered = readable and not _unchanged(release_cells[m.id], by_id.get(m.id))
-        grade.auto_score = None if answered else 0.0
-        grade.needs_manual_grade = answered or grade.manual_score is not None
-    for gid, rcell in release_cells.items():
-        if not rcell.metadata.nbgrader.get("solution") or gid not in comments:
-            continue
-        src = answers.code.get(gid) if answers is not None and rcell.cell_type == "code" else by_id.get(gid)
-        comments[gid].auto_comment = "No response." if not readable or _unchanged(rcell, src) else None
-    gb.db.commit()
-    if readable:
-        out = course_dir / "autograded" / sid / assignment / f"{notebook}.ipynb"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(_autograded(release, e, answers, by_id), out)
-    return 1
+            problems.append(f"gradebook: {e['student_id']}/{e['notebook']}: reading the written answers: {exc}")
+    return written
