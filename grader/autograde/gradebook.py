@@ -218,16 +218,15 @@ def _entry_hash(e: dict) -> str:
     return hashlib.sha256(json.dumps(e, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def _release(course_dir: Path, assignment: str, notebook: str, db_url: str, state: dict, gb) -> nbformat.NotebookNode:
-    """The release notebook; recorded in the gradebook by generate_assignment unless it already is."""
-    from nbgrader.api import MissingEntry
-
+def _release(course_dir: Path, assignment: str, notebook: str, db_url: str, state: dict,
+             known: set) -> nbformat.NotebookNode:
+    """The release notebook; recorded in the gradebook by generate_assignment unless it already is
+    (``known``: the gradebook's (assignment, notebook) names)."""
     cached = course_dir / ".grader-release" / assignment / f"{notebook}.ipynb"
-    if f"{assignment}/{notebook}" in state["notebooks"] and cached.exists():
+    if f"{assignment}/{notebook}" in state["notebooks"] and (assignment, notebook) in known and cached.exists():
         try:
-            gb.find_notebook(notebook, assignment)
             return nbformat.read(cached, as_version=4)
-        except (MissingEntry, OSError, ValueError):
+        except (OSError, ValueError):
             pass
     release = generate_assignment(notebook, assignment, db_url)
     cached.parent.mkdir(parents=True, exist_ok=True)
@@ -243,7 +242,44 @@ def _naive_utc(iso: str | None):
     return datetime.fromisoformat(iso).astimezone(timezone.utc).replace(tzinfo=None) if iso else None
 
 
-_BATCH = 200  # students of one assignment loaded, updated and committed together
+_BATCH = 200  # students whose rows are loaded, updated and committed together
+
+
+def _assignment(e: dict) -> str:
+    return e.get("_assignment") or e["notebook"]
+
+
+def _known_notebooks(gb) -> set:
+    """{(assignment, notebook)} of the gradebook, in one query."""
+    from nbgrader.api import Assignment, Notebook
+
+    known = set(gb.db.query(Assignment.name, Notebook.name).join(Notebook, Notebook.assignment_id == Assignment.id))
+    gb.db.commit()  # a fresh snapshot for what generate_assignment records next
+    return known
+
+
+def _due_dates(gb, names: list[str], config, report: GradebookReport) -> None:
+    """Each assignment's due date (course.toml) on its row, as update_or_create_assignment sets it;
+    a missing assignment is created through nbgrader's API; one commit for them all."""
+    from nbgrader.api import Assignment
+
+    rows = {a.name: a for a in gb.db.query(Assignment).filter(Assignment.name.in_(names))} if names else {}
+    for name in names:
+        try:
+            due = config.due(name)
+            duedate = _naive_utc(due.isoformat()) if due else None
+            if name in rows:
+                rows[name].duedate = duedate
+            else:
+                gb.add_assignment(name, duedate=duedate)
+        except Exception as exc:  # noqa: BLE001
+            gb.db.rollback()
+            report.problems.append(f"gradebook: could not set the due date of {name}: {exc}")
+    try:
+        gb.db.commit()
+    except Exception as exc:  # noqa: BLE001
+        gb.db.rollback()
+        report.problems.append(f"gradebook: could not set the due dates of {', '.join(names)}: {exc}")
 
 
 def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | None, config) -> GradebookReport:
@@ -264,38 +300,36 @@ def _update(entries: list[dict], paths: dict, course_dir: Path, db_url: str | No
         if e.get("_known") and e["notebook"] in course_notebooks():
             groups.setdefault(e.get("_assignment") or e["notebook"], {}).setdefault(e["notebook"], []).append(e)
     with Gradebook(db_url) as gb:
+        known = _known_notebooks(gb)
+        releases: dict[str, dict] = {}  # assignment -> notebook -> release notebook
         for assignment, by_notebook in sorted(groups.items()):
             # every notebook of the assignment first: a submission gets the notebooks that exist when it is made
-            releases = {}
+            releases[assignment] = {}
             for notebook in sorted({*config.notebooks_of(assignment), *by_notebook}):
                 try:
-                    releases[notebook] = _release(course_dir, assignment, notebook, db_url, state, gb)
+                    releases[assignment][notebook] = _release(course_dir, assignment, notebook, db_url, state, known)
                 except Exception as exc:  # noqa: BLE001 - e.g. the source changed after submissions were recorded
                     gb.db.rollback()
                     report.problems.append(f"gradebook: could not record {assignment}/{notebook}: {exc}")
-            try:
-                due = config.due(assignment)
-                gb.update_or_create_assignment(assignment, duedate=_naive_utc(due.isoformat()) if due else None)
-            except Exception as exc:  # noqa: BLE001
-                gb.db.rollback()
-                report.problems.append(f"gradebook: could not set the due date of {assignment}: {exc}")
-            todo = [e for notebook, group in sorted(by_notebook.items()) if notebook in releases for e in group]
-            sids = sorted({e["student_id"] for e in todo})
-            for start in range(0, len(sids), _BATCH):
-                some = set(sids[start:start + _BATCH])
-                _record_batch(gb, [e for e in todo if e["student_id"] in some], assignment, releases, state, paths,
-                              course_dir, config, report)
+        _due_dates(gb, sorted(groups), config, report)
+        todo = [e for assignment, by_notebook in sorted(groups.items()) for notebook, group in sorted(by_notebook.items())
+                if notebook in releases[assignment] for e in group]
+        sids = sorted({e["student_id"] for e in todo})
+        for start in range(0, len(sids), _BATCH):
+            some = set(sids[start:start + _BATCH])
+            _record_batch(gb, [e for e in todo if e["student_id"] in some], releases, state, paths, course_dir,
+                          config, report)
     _state_path(course_dir).write_text(json.dumps(state, indent=0, sort_keys=True), encoding="utf-8")
     return report
 
 
 @dataclass
 class _Rows:
-    """One assignment's gradebook rows for some students, loaded in a few queries (not one per row)."""
-    cells: dict  # cell id -> GradeCell / SolutionCell / TaskCell of the assignment's notebooks
-    notebooks: dict  # notebook name -> Notebook
-    submissions: dict  # student id -> SubmittedAssignment
-    submitted: dict  # (student id, notebook name) -> SubmittedNotebook, with its grades and comments loaded
+    """Some students' gradebook rows, loaded in a few queries (not one per row)."""
+    cells: dict  # cell id -> GradeCell / SolutionCell / TaskCell of the assignments' notebooks
+    notebooks: dict  # (assignment, notebook) -> Notebook
+    submissions: dict  # (assignment, student id) -> SubmittedAssignment
+    submitted: dict  # (assignment, student id, notebook) -> SubmittedNotebook, with its grades and comments loaded
 
     def grades(self, submitted) -> dict:
         """{grade cell name: Grade} of a submitted notebook."""
@@ -305,7 +339,7 @@ class _Rows:
         return {self.cells[c.cell_id].name: c for c in submitted.comments}
 
 
-def _create_missing(gb, assignment: str, entries: list[dict], config) -> None:
+def _create_missing(gb, entries: list[dict], config) -> None:
     """Students and submissions not yet in the gradebook, through nbgrader's API (one commit each:
     only the first time a student is recorded)."""
     from nbgrader.api import Assignment, Student, SubmittedAssignment
@@ -315,14 +349,15 @@ def _create_missing(gb, assignment: str, entries: list[dict], config) -> None:
     for sid in sids:
         if sid not in known:
             gb.add_student(sid)
-    submitted = {sid for (sid,) in gb.db.query(SubmittedAssignment.student_id)
-                 .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-                 .filter(Assignment.name == assignment, SubmittedAssignment.student_id.in_(sids))}
+    names = sorted({_assignment(e) for e in entries})
+    submitted = set(gb.db.query(Assignment.name, SubmittedAssignment.student_id)
+                    .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                    .filter(Assignment.name.in_(names), SubmittedAssignment.student_id.in_(sids)))
     for e in entries:
-        sid = e["student_id"]
-        if sid not in submitted:
-            gb.add_submission(assignment, sid, **_submission_fields(e, assignment, config))
-            submitted.add(sid)
+        key = (_assignment(e), e["student_id"])
+        if key not in submitted:
+            gb.add_submission(*key, **_submission_fields(e, key[0], config))
+            submitted.add(key)
 
 
 def _submission_fields(e: dict, assignment: str, config) -> dict:
@@ -332,78 +367,78 @@ def _submission_fields(e: dict, assignment: str, config) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _load(gb, assignment: str, sids: list[str]) -> _Rows:
-    """The assignment's notebooks and cells, and these students' submissions with every submitted
-    notebook, grade and comment: five queries, whatever the number of rows."""
+def _load(gb, names: list[str], sids: list[str]) -> _Rows:
+    """The assignments' notebooks and cells, and these students' submissions with every submitted
+    notebook, grade and comment: six queries, whatever the number of rows."""
     from nbgrader.api import (Assignment, BaseCell, GradeCell, Notebook, SolutionCell, SubmittedAssignment,
                               SubmittedNotebook, TaskCell)
     from sqlalchemy.orm import selectinload, with_polymorphic
 
-    notebooks = {n.name: n for n in gb.db.query(Notebook).join(Assignment, Assignment.id == Notebook.assignment_id)
-                 .filter(Assignment.name == assignment)}
+    notebooks = {(a, n.name): n for n, a in gb.db.query(Notebook, Assignment.name)
+                 .join(Assignment, Assignment.id == Notebook.assignment_id).filter(Assignment.name.in_(names))}
     cell = with_polymorphic(BaseCell, [GradeCell, SolutionCell, TaskCell])
     ids = [n.id for n in notebooks.values()]
     cells = {c.id: c for c in gb.db.query(cell).filter(cell.notebook_id.in_(ids))} if ids else {}
-    submissions = {s.student_id: s for s in gb.db.query(SubmittedAssignment)
+    submissions = {(a, s.student_id): s for s, a in gb.db.query(SubmittedAssignment, Assignment.name)
                    .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-                   .filter(Assignment.name == assignment, SubmittedAssignment.student_id.in_(sids))
+                   .filter(Assignment.name.in_(names), SubmittedAssignment.student_id.in_(sids))
                    .options(selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.grades),
                             selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.comments))}
-    by_id = {n.id: name for name, n in notebooks.items()}
-    submitted = {(sid, by_id[nb.notebook_id]): nb for sid, s in submissions.items() for nb in s.notebooks
+    by_id = {n.id: key for key, n in notebooks.items()}
+    submitted = {(a, sid, by_id[nb.notebook_id][1]): nb for (a, sid), s in submissions.items() for nb in s.notebooks
                  if nb.notebook_id in by_id}
     return _Rows(cells, notebooks, submissions, submitted)
 
 
-def _record_batch(gb, entries: list[dict], assignment: str, releases: dict, state: dict, paths: dict,
-                  course_dir: Path, config, report: GradebookReport) -> None:
-    """Record some students' entries of one assignment: load their rows, update them in the session,
-    set each notebook's late penalty, and commit once. Should the commit fail, each entry is
-    recorded on its own so that one bad entry costs only itself."""
+def _record_batch(gb, entries: list[dict], releases: dict, state: dict, paths: dict, course_dir: Path, config,
+                  report: GradebookReport) -> None:
+    """Record some students' entries: load their rows, update them in the session, set each
+    notebook's late penalty, and commit once. Should a commit fail, each entry is recorded on its
+    own so that one bad entry costs only itself."""
     from nbgrader.utils import parse_utc
 
-    try:
-        _create_missing(gb, assignment, entries, config)
-    except Exception as exc:  # noqa: BLE001 - e.g. a student id the database refuses
+    def one_by_one(exc) -> None:
         gb.db.rollback()
         if len(entries) > 1:
             for e in entries:
-                _record_batch(gb, [e], assignment, releases, state, paths, course_dir, config, report)
+                _record_batch(gb, [e], releases, state, paths, course_dir, config, report)
             return
-        report.problems.append(f"gradebook: {entries[0]['student_id']}/{assignment}/{entries[0]['notebook']}: {exc}")
+        e = entries[0]
+        state["records"].pop(f"{e['student_id']}|{_assignment(e)}|{e['notebook']}", None)
+        report.problems.append(f"gradebook: {e['student_id']}/{_assignment(e)}/{e['notebook']}: {exc}")
+
+    try:
+        _create_missing(gb, entries, config)
+    except Exception as exc:  # noqa: BLE001 - e.g. a student id the database refuses
+        one_by_one(exc)
         return
-    rows = _load(gb, assignment, sorted({e["student_id"] for e in entries}))
-    done = []  # (entry, key, digest or None if unchanged, autograded notebook to write or None)
+    rows = _load(gb, sorted({_assignment(e) for e in entries}), sorted({e["student_id"] for e in entries}))
+    done = []  # (entry, key, digest or None if unchanged, change or None)
     problems = []
-    for e in sorted(entries, key=lambda e: (e["notebook"], e["student_id"])):
-        sid, notebook = e["student_id"], e["notebook"]
+    for e in sorted(entries, key=lambda e: (_assignment(e), e["notebook"], e["student_id"])):
+        sid, notebook, assignment = e["student_id"], e["notebook"], _assignment(e)
         key = f"{sid}|{assignment}|{notebook}"
         digest = _entry_hash({k: e.get(k) for k in ("checks", "status", "_file", "_key", "_late")})
-        if state["records"].get(key) == digest and (sid, notebook) in rows.submitted:
+        if state["records"].get(key) == digest and (assignment, sid, notebook) in rows.submitted:
             done.append((e, key, None, None))
             continue
         try:
-            change = _prepare(e, paths, notebook, releases[notebook], rows, sid)
+            change = _prepare(e, paths, releases[assignment][notebook], rows)
         except Exception as exc:  # noqa: BLE001 - one entry must not stop the others
             state["records"].pop(key, None)
             problems.append(f"gradebook: {sid}/{assignment}/{notebook}: {exc}")
             continue
-        submission = rows.submissions[sid]
+        submission = rows.submissions[(assignment, sid)]
         for attr, value in _submission_fields(e, assignment, config).items():
             setattr(submission, attr, parse_utc(value) if attr == "timestamp" else value)
-        change.apply(rows.grades(rows.submitted[(sid, notebook)]), rows.comments(rows.submitted[(sid, notebook)]))
+        submitted = rows.submitted[(assignment, sid, notebook)]
+        change.apply(rows.grades(submitted), rows.comments(submitted))
         done.append((e, key, digest, change))
-    written = _penalties(rows, [e for e, *_ in done], report, problems)
+    written = _penalties(rows, [e for e, *_ in done], problems)
     try:
         gb.db.commit()
     except Exception as exc:  # noqa: BLE001
-        gb.db.rollback()
-        if len(entries) > 1:
-            for e in entries:
-                _record_batch(gb, [e], assignment, releases, state, paths, course_dir, config, report)
-            return
-        state["records"].pop(f"{entries[0]['student_id']}|{assignment}|{entries[0]['notebook']}", None)
-        report.problems.append(f"gradebook: {entries[0]['student_id']}/{assignment}/{entries[0]['notebook']}: {exc}")
+        one_by_one(exc)
         return
     report.problems += problems
     report.written.update(written)
@@ -414,28 +449,29 @@ def _record_batch(gb, entries: list[dict], assignment: str, releases: dict, stat
         state["records"][key] = digest
         report.updated += 1
         if change.autograded is not None:
-            out = course_dir / "autograded" / e["student_id"] / assignment / f"{e['notebook']}.ipynb"
+            out = course_dir / "autograded" / e["student_id"] / _assignment(e) / f"{e['notebook']}.ipynb"
             out.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(change.autograded, out)
 
 
-def _ensure_notebooks(rows: _Rows, sid: str) -> None:
+def _ensure_notebooks(rows: _Rows, assignment: str, sid: str) -> None:
     """Give a submission the notebooks of its assignment it lacks (nbgrader's add_submission makes
     only those that existed when the submission was created), as add_submission makes them."""
     from nbgrader.api import Comment, Grade, GradeCell, SolutionCell, SubmittedNotebook, TaskCell
 
-    submission = rows.submissions[sid]
-    for name, notebook in sorted(rows.notebooks.items()):
-        if (sid, name) in rows.submitted:
+    submission = rows.submissions[(assignment, sid)]
+    for (a, name), notebook in sorted(rows.notebooks.items()):
+        if a != assignment or (a, sid, name) in rows.submitted:
             continue
         nb = SubmittedNotebook(notebook=notebook, assignment=submission)
-        cells = [c for c in rows.cells.values() if c.notebook_id == notebook.id]
-        for cell in cells:
+        for cell in rows.cells.values():
+            if cell.notebook_id != notebook.id:
+                continue
             if isinstance(cell, (GradeCell, TaskCell)):
                 Grade(cell_id=cell.id, notebook=nb, needs_manual_grade=True)
             if isinstance(cell, (SolutionCell, TaskCell)):
                 Comment(cell_id=cell.id, notebook=nb)
-        rows.submitted[(sid, name)] = nb
+        rows.submitted[(a, sid, name)] = nb
 
 
 @dataclass
@@ -454,7 +490,7 @@ class _Change:
             comments[name].auto_comment = text
 
 
-def _prepare(e: dict, paths: dict, notebook: str, release, rows: _Rows, sid: str) -> _Change:
+def _prepare(e: dict, paths: dict, release, rows: _Rows) -> _Change:
     """One student's notebook: test cells' scores (``auto_score``), written answers left to formgrader
     (an answer the student changed needs a manual grade; an untouched one scores 0 with the comment
     "No response."), the autograded notebook."""
@@ -462,11 +498,12 @@ def _prepare(e: dict, paths: dict, notebook: str, release, rows: _Rows, sid: str
 
     release_cells = {c.metadata.nbgrader["grade_id"]: c for c in release.cells
                      if c.metadata.get("nbgrader", {}).get("grade_id")}
+    sid, notebook, assignment = e["student_id"], e["notebook"], _assignment(e)
     path = paths.get((sid, e.get("_file")))
-    _ensure_notebooks(rows, sid)
-    if (sid, notebook) not in rows.submitted:
-        raise MissingEntry(f"No such submitted notebook: {rows.submissions[sid].assignment.name}/{notebook} for {sid}")
-    submitted = rows.submitted[(sid, notebook)]
+    _ensure_notebooks(rows, assignment, sid)
+    if (assignment, sid, notebook) not in rows.submitted:
+        raise MissingEntry(f"No such submitted notebook: {assignment}/{notebook} for {sid}")
+    submitted = rows.submitted[(assignment, sid, notebook)]
     grades, comments = rows.grades(submitted), rows.comments(submitted)
     answers, by_id = _student_cells(path, e.get("_file") or "", notebook) if e["status"] != "missing" else (None, {})
     readable = answers is not None
@@ -487,7 +524,7 @@ def _prepare(e: dict, paths: dict, notebook: str, release, rows: _Rows, sid: str
     return _Change(auto, texts, _autograded(release, e, answers, by_id) if readable else None)
 
 
-def _penalties(rows: _Rows, entries: list[dict], report: GradebookReport, problems: list[str]) -> dict:
+def _penalties(rows: _Rows, entries: list[dict], problems: list[str]) -> dict:
     """Read the written answers' points (formgrader may have changed them since the last run) and set
     each notebook's late penalty on its code + written points, as grades.csv does. Returns
     ``{(student, notebook): {"score", "max", "pending"}}`` of the written answers."""
@@ -496,7 +533,7 @@ def _penalties(rows: _Rows, entries: list[dict], report: GradebookReport, proble
     written = {}
     for e in entries:
         try:
-            nb = rows.submitted[(e["student_id"], e["notebook"])]
+            nb = rows.submitted[(_assignment(e), e["student_id"], e["notebook"])]
             manual = {m.id for m in plan(e["notebook"]).manual}
             score = mx = 0.0
             pending = 0
