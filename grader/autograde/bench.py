@@ -106,7 +106,7 @@ def _gradebook_rates(summary, subs: Path, work: Path, postgres: bool) -> dict:
     """Recording the class in a gradebook: SQLite, and PostgreSQL on a private server on 127.0.0.1
     (tools/pgserver.py) when one can be started. ``first_seconds``: a fresh gradebook (nbgrader's
     generate_assignment once per notebook, then every entry); ``ms_per_entry``: every entry
-    recorded again (a regrade: the rows of one submission, one commit each, nothing else)."""
+    recorded again (a regrade: every entry's rows updated, one commit per batch of students)."""
     n = len([e for e in summary.entries if e.get("_known")])
 
     def measure(course: Path, db_url: str | None) -> dict:
