@@ -31,7 +31,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sourcefiles import CELL_MARKER, SOURCE_DIR, all_sources, nbgrader_meta
+from .sourcefiles import SOURCE_DIR, all_sources, nbgrader_meta, percent_cells
 
 GRADER = Path(__file__).resolve().parent
 ROOT = GRADER.parent
@@ -154,34 +154,16 @@ class Cell:
 def _cells(path: Path) -> tuple[list[Cell], list[Problem]]:
     """The nbgrader cells of a py:percent source, with their line numbers."""
     cells, problems = [], []
-    current: Cell | None = None
-    lines: list[str] = []
-    text = path.read_text(encoding="utf-8").splitlines()
-
-    def close():
-        if current is not None:
-            current.source = "\n".join(lines).strip("\n")
-            cells.append(current)
-
-    for n, line in enumerate(text, 1):
-        marker = CELL_MARKER.match(line)
-        if not marker:
-            lines.append(line)
+    for raw in percent_cells(path):
+        if raw.nbgrader_text is None:
             continue
-        close()
-        current, lines = None, []
-        rest = marker["rest"].strip()
-        if "nbgrader=" not in rest:
-            continue
-        cell_type = "markdown" if rest.startswith("[markdown]") else "raw" if rest.startswith("[raw]") else "code"
         try:
-            meta = json.loads(rest.split("nbgrader=", 1)[1])
+            meta = json.loads(raw.nbgrader_text)
         except ValueError as exc:
-            problems.append(Problem(f"{_rel(path)}, line {n}", f"the nbgrader metadata is not JSON ({exc})",
+            problems.append(Problem(f"{_rel(path)}, line {raw.line}", f"the nbgrader metadata is not JSON ({exc})",
                                     'write it as nbgrader={"grade": ..., "grade_id": "...", ...} on one line.'))
             continue
-        current = Cell(str(meta.get("grade_id", "")), n, cell_type, meta, "")
-    close()
+        cells.append(Cell(str(meta.get("grade_id", "")), raw.line, raw.cell_type, meta, raw.text))
     for c in cells:
         if c.cell_type == "markdown":
             c.source = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).with_name("source")
@@ -30,56 +31,64 @@ def nbgrader_meta(cell) -> dict:
 CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
 
 
-def answer_cells(path: Path) -> dict[str, str]:
-    """``{grade_id: source}`` of the autograded-answer code cells of one source.
+@dataclass
+class PercentCell:
+    """One cell of a py:percent file as text: the 1-based line of its ``# %%`` marker, what follows
+    the marker (``[markdown] nbgrader={...}``...) and the lines of its body."""
 
-    A small reader of our own py:percent files, so that grading processes need not import
-    jupytext and nbformat (seconds each); tests/test_release.py checks that it agrees with
-    jupytext on every source.
-    """
-    cells: dict[str, str] = {}
-    current: str | None = None
-    lines: list[str] = []
+    line: int
+    header: str
+    body: list[str]
 
-    def close():
-        if current is not None:
-            cells[current] = "\n".join(lines).strip("\n")
+    @property
+    def cell_type(self) -> str:
+        return "markdown" if self.header.startswith("[markdown]") else "raw" if self.header.startswith("[raw]") \
+            else "code"
 
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    @property
+    def nbgrader_text(self) -> str | None:
+        """The JSON text of its nbgrader metadata, or None."""
+        return self.header.split("nbgrader=", 1)[1] if "nbgrader=" in self.header else None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.body).strip("\n")
+
+
+def percent_cells(path: Path) -> list[PercentCell]:
+    """The cells of a py:percent file (the text before the first marker is not a cell).
+
+    A small reader of our own sources, so that grading processes need not import jupytext and
+    nbformat (seconds each); tests/test_release.py checks that it agrees with jupytext."""
+    cells: list[PercentCell] = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         marker = CELL_MARKER.match(line)
-        if not marker:
-            lines.append(line)
-            continue
-        close()
-        current, lines = None, []
-        rest = marker["rest"].strip()
-        if rest.startswith("[") or "nbgrader=" not in rest:
-            continue  # markdown/raw cell or a code cell without nbgrader metadata
-        meta = json.loads(rest.split("nbgrader=", 1)[1])
-        if meta.get("solution"):
-            current = meta["grade_id"]
-    close()
+        if marker:
+            cells.append(PercentCell(n, marker["rest"].strip(), []))
+        elif cells:
+            cells[-1].body.append(line)
+    return cells
+
+
+def answer_cells(path: Path) -> dict[str, str]:
+    """``{grade_id: source}`` of the autograded-answer code cells of one source."""
+    cells: dict[str, str] = {}
+    for cell in percent_cells(path):
+        if cell.cell_type == "code" and cell.nbgrader_text is not None:
+            meta = json.loads(cell.nbgrader_text)
+            if meta.get("solution"):
+                cells[meta["grade_id"]] = cell.text
     return cells
 
 
 def _code_cells_before_first_answer(path: Path) -> list[str]:
     """The code of the plain (non-nbgrader) code cells above the first answer cell."""
     cells: list[str] = []
-    lines: list[str] | None = None
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        marker = CELL_MARKER.match(line)
-        if not marker:
-            if lines is not None:
-                lines.append(line)
-            continue
-        if lines is not None:
-            cells.append("\n".join(lines))
-        rest = marker["rest"].strip()
-        if "nbgrader=" in rest and json.loads(rest.split("nbgrader=", 1)[1]).get("solution"):
-            return cells
-        lines = None if rest.startswith("[") or "nbgrader=" in rest else []
-    if lines is not None:
-        cells.append("\n".join(lines))
+    for cell in percent_cells(path):
+        if cell.nbgrader_text is not None and json.loads(cell.nbgrader_text).get("solution"):
+            break
+        if cell.cell_type == "code" and cell.nbgrader_text is None:
+            cells.append("\n".join(cell.body))
     return cells
 
 
