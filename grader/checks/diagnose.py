@@ -100,8 +100,9 @@ def _fit_axis_factors(g: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray | N
     return k if _close(g, k * w) else None
 
 
-def _factor_name(k: float, m: int | None, n: int | None, spec) -> tuple[str, str] | None:
-    """(slug, words) for a recognized constant factor k."""
+def _factor_name(k: float, m: int | None, n: int | None, spec) -> tuple[str, str, str] | None:
+    """``(slug, factor, why)`` for a recognized constant factor k, e.g. ("factor_m", "m = 4 (the number of
+    examples)", "a sum where the mean belongs, or the 1/m missing")."""
     cands: list[tuple[float, str, str]] = []
     if m and n and m != n and m > 1 and n > 1:
         cands += [(m / n, "factor_m_over_n", f"m/{n} = {m}/{n}: divided by the number of rows ({n}, units or classes) "
@@ -144,7 +145,8 @@ def _factor_name(k: float, m: int | None, n: int | None, spec) -> tuple[str, str
                   (-1 / m, "factor_minus_inv_m", f"-1/m: the sign flipped and divided by m once too often")]
     for value, slug, words in cands:
         if abs(k - value) <= 1e-6 * max(1.0, abs(value)):
-            return slug, words
+            factor, why = words.split(": ", 1)
+            return slug, factor, why
     return None
 
 
@@ -194,8 +196,8 @@ def _scalar_relation(spec, label, g: float, w: float, args) -> tuple[str, str] |
     named = _factor_name(g / w, m, n, spec)
     if named:
         a, b = fmt_pair(g, w)
-        return f"{label} is {a}, exactly {named[1].split(':')[0]} times the answer {b}: {named[1].split(': ', 1)[-1]}.", \
-            named[0]
+        slug, factor, why = named
+        return f"{label} is {a}, exactly {factor} times the answer {b}: {why}.", slug
     return None
 
 
@@ -233,7 +235,8 @@ def _array_relation(spec, label, g: np.ndarray, w: np.ndarray, args, kwargs):
     if k is not None:
         named = _factor_name(k, m, n, spec)
         if named:
-            return f"{label} is exactly {named[1].split(': ', 1)[0]} times the answer: {named[1].split(': ', 1)[1]}.", named[0]
+            slug, factor, why = named
+            return f"{label} is exactly {factor} times the answer: {why}.", slug
         return (f"{label} is the answer times {k:.6g}, the same factor everywhere: a constant factor is wrong "
                 "(the shape of the result is right).", "factor")
     if g.ndim == 2 and g.shape[0] > 1 and g.shape[1] > 1:
@@ -479,11 +482,12 @@ def _row_affine(label, g, w, inputs, spec):
                 f"the size of epsilon = {epsv:g}: epsilon is in the wrong place (or missing). It belongs inside the "
                 "square root: (Z - mu) / sqrt(sigma2 + epsilon).", "epsilon_placement")
     if np.allclose(a, a[0], rtol=1e-6) and not np.isclose(a[0], 1):
-        m, n = _m_n(_arrays(inputs) and [x for _, x in _arrays(inputs)])
+        m, n = _m_n([x for _, x in _arrays(inputs)])
         named = _factor_name(float(a[0]), m, n, spec)
         if named:
-            return (f"Every unit (row) of {label} is the right one scaled by {named[1].split(': ', 1)[0]} (and "
-                    f"shifted by beta): {named[1].split(': ', 1)[1]}.", f"scaled_{named[0]}")
+            slug, factor, why = named
+            return (f"Every unit (row) of {label} is the right one scaled by {factor} (and shifted by beta): {why}.",
+                    f"scaled_{slug}")
     for name, v in [(n, x) for n, x in _arrays(inputs) if x.size == a.size] + _row_stats(inputs):
         v = v.reshape(-1).astype(float)
         with np.errstate(all="ignore"):
@@ -632,8 +636,6 @@ def across_probes(spec, cases, records, verdicts) -> tuple[str, str] | None:
     if fm == {1} and 1 not in pm:
         return (f"{fn} is right for batches of several examples and wrong for one example (m = 1): a squeeze, "
                 "an np.sum without keepdims or a ddof that needs m > 1?", f"{fn}.m_equals_1")
-    if 1 in fm and 1 not in pm and len(fm) == 1:
-        pass
     return None
 
 
