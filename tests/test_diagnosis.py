@@ -16,29 +16,19 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader.checks import diagnose
-from grader.checks.evaluate import KnownMistake, ProbeCase, evaluate, prelude
+from grader.checks.evaluate import KnownMistake, ProbeCase, evaluate
 from grader.checks.judge import ProbeVerdict, compare, judge_call
 from grader.checks.specs import SPECS
 from grader.checks.wire import Opaque, Scalar
-from grader.reference import reference
 from tests.implementations import verdicts
-from tests.student_code import blind
+from tests.student_code import blind, define
 
 # --- the blind suite ---------------------------------------------------------------------------
 
 
-def _define(case):
-    namespace: dict = {"__name__": "__student__"}
-    exec(prelude(SPECS[case.function].notebook), namespace)  # noqa: S102 - the notebook's own imports
-    for dep in SPECS[case.function].depends_on:
-        namespace[dep] = reference(dep)
-    exec(compile(case.code, f"<blind: {case.intent}>", "exec"), namespace)  # noqa: S102
-    return namespace[case.function]
-
-
 @pytest.mark.parametrize("case", blind.CORRECT, ids=[f"{c.function}: {c.intent[:60]}" for c in blind.CORRECT])
 def test_blind_correct_accepted(case):
-    for v in verdicts(case.function, _define(case)):
+    for v in verdicts(case.function, define(case, "blind")):
         assert v.passed, f"a correct {case.function} ({case.intent}) was rejected: {v.message}"
 
 
@@ -54,7 +44,7 @@ UNNAMED = {
 
 @pytest.mark.parametrize("case", blind.WRONG, ids=[f"{c.function}: {c.intent[:60]}" for c in blind.WRONG])
 def test_blind_wrong_rejected_and_named(case):
-    for kind, v in zip(("visible", "hidden"), verdicts(case.function, _define(case))):
+    for kind, v in zip(("visible", "hidden"), verdicts(case.function, define(case, "blind"))):
         assert not v.passed, f"a wrong {case.function} ({case.intent}) passed the {kind} checks"
         assert "Traceback" not in v.message
         if case.intent not in UNNAMED:

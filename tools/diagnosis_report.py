@@ -85,9 +85,7 @@ def catalogue_items() -> list[Item]:
 
 def code_items(path: Path, suite: str) -> list[Item]:
     """The cases of a file defining WRONG and CORRECT lists of (function, intent, code) cases."""
-    from grader.checks.evaluate import prelude
-    from grader.checks.specs import SPECS
-    from grader.reference import reference
+    from tests.student_code import define
 
     spec_ = importlib.util.spec_from_file_location(f"_cases_{suite}", path)
     module = importlib.util.module_from_spec(spec_)
@@ -96,15 +94,10 @@ def code_items(path: Path, suite: str) -> list[Item]:
     items = []
     for correct, cases in ((True, getattr(module, "CORRECT", [])), (False, getattr(module, "WRONG", []))):
         for case in cases:
-            namespace: dict = {"__name__": "__student__"}
-            exec(prelude(SPECS[case.function].notebook), namespace)  # noqa: S102 - the notebook's imports
-            for dep in SPECS[case.function].depends_on:
-                namespace[dep] = reference(dep)
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    exec(compile(case.code, f"<{suite}: {case.intent}>", "exec"), namespace)  # noqa: S102
-                fn = namespace[case.function]
+                    fn = define(case, suite)
             except Exception as exc:  # noqa: BLE001 - the case's own code is broken
                 fn = exc
             items.append(Item(suite, case.function, case.intent, fn, correct))

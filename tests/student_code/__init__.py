@@ -18,3 +18,19 @@ class Case:
     intent: str
     code: str
     correct: bool = False
+
+
+def define(case, source: str = "cases"):
+    """The function a case's answer cell defines, run as the grader runs a cell: a fresh namespace
+    with the notebook's own imports, and the reference solutions of the answer cells it calls."""
+    from grader.checks.evaluate import prelude
+    from grader.checks.specs import SPECS
+    from grader.reference import reference
+
+    spec = SPECS[case.function]
+    namespace: dict = {"__name__": "__student__"}
+    exec(prelude(spec.notebook), namespace)  # noqa: S102 - the notebook's imports
+    for dep in spec.depends_on:
+        namespace[dep] = reference(dep)
+    exec(compile(case.code, f"<{source}: {case.intent}>", "exec"), namespace)  # noqa: S102
+    return namespace[case.function]
