@@ -381,9 +381,9 @@ class Lab:
         except Exception:  # noqa: BLE001 - a crashed page is just unhealthy
             return False
 
-    def open(self, path: str, timeout: float = 120.0) -> "NotebookPage":
+    def open(self, path: str, timeout: float = 300.0) -> "NotebookPage":
         """Open the notebook ``path`` (relative to the server's root) like File > Open, and wait
-        until its kernel is idle."""
+        until its kernel is idle (on a machine whose cores are busy, a kernel can take minutes to start)."""
         self.page.evaluate("async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'}); }",
                            path)
         self.page.wait_for_function(_JS_READY, arg=path, timeout=timeout * 1000, polling=200)
